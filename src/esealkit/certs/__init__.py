@@ -1,1 +1,27 @@
-"""certs"""
+"""E-licences (电子证照, "electronic certificates"): identifiers, metadata, licence types.
+
+::
+
+    >>> from esealkit.certs import parse_licence_id, check_uscc
+    >>> parse_licence_id(
+    ...     "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U").check
+    'U'
+    >>> check_uscc("11100000000013338W")
+    '11100000000013338W'
+"""
+
+from esealkit.certs.identifiers import (
+    ROOT_CODE,
+    LicenceId,
+    check_resident_id,
+    check_uscc,
+    parse_licence_id,
+)
+
+__all__ = [
+    "ROOT_CODE",
+    "LicenceId",
+    "check_resident_id",
+    "check_uscc",
+    "parse_licence_id",
+]

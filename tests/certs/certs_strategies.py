@@ -1,0 +1,45 @@
+"""Hypothesis strategies for valid Chinese identifiers, built from the check algorithms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import strategies as st
+
+from esealkit.certs.checkcodes import (
+    ALNUM36,
+    GB32100_ALPHABET,
+    gb11643_check_char,
+    gb11714_check_char,
+    gb32100_check_char,
+)
+from esealkit.certs.identifiers import LicenceId
+
+PROVINCES = ["11", "31", "32", "33", "37", "44", "50", "53", "65", "81"]
+
+
+@st.composite
+def usccs(draw: st.DrawFn) -> str:
+    head = draw(st.text(GB32100_ALPHABET, min_size=2, max_size=2))
+    division = draw(st.text("0123456789", min_size=6, max_size=6))
+    org = draw(st.text(GB32100_ALPHABET, min_size=8, max_size=8))
+    body = head + division + org + gb11714_check_char(org)
+    return body + gb32100_check_char(body)
+
+
+@st.composite
+def resident_ids(draw: st.DrawFn) -> str:
+    province = draw(st.sampled_from(PROVINCES))
+    rest = draw(st.text("0123456789", min_size=4, max_size=4))
+    birth = draw(st.dates(dt.date(1900, 1, 1), dt.date(2025, 12, 31)))
+    sequence = draw(st.text("0123456789", min_size=3, max_size=3))
+    body = province + rest + birth.strftime("%Y%m%d") + sequence
+    return body + gb11643_check_char(body)
+
+
+@st.composite
+def licence_ids(draw: st.DrawFn) -> LicenceId:
+    type_code = draw(usccs()) + draw(st.text("0123456789", min_size=3, max_size=3))
+    serial = draw(st.text(ALNUM36, min_size=1, max_size=32))
+    version = draw(st.text("0123456789", min_size=3, max_size=3))
+    return LicenceId.build(type_code, draw(usccs()), serial, version)
