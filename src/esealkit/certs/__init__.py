@@ -17,10 +17,24 @@ from esealkit.certs.identifiers import (
     check_uscc,
     parse_licence_id,
 )
+from esealkit.certs.model import (
+    Holder,
+    HolderKind,
+    Issuer,
+    Licence,
+    LicenceStatus,
+    Validity,
+)
 
 __all__ = [
     "ROOT_CODE",
+    "Holder",
+    "HolderKind",
+    "Issuer",
+    "Licence",
     "LicenceId",
+    "LicenceStatus",
+    "Validity",
     "check_resident_id",
     "check_uscc",
     "parse_licence_id",
