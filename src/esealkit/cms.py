@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from asn1crypto import cms, core, parser, x509
+from asn1crypto import cms, core, parser, tsp, x509
 
 from esealkit import crypto
 from esealkit.errors import MalformedInput
@@ -69,14 +69,18 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
     """
     der = _strip_padding(data)
     try:
-        outer = core.Sequence.load(der, strict=True)
-        oid = core.ObjectIdentifier.load(outer[0].dump()).dotted
+        _, _, outer_tag, _, body, _ = parser.parse(der, strict=True)
+        if outer_tag != 16:
+            raise MalformedInput("ContentInfo is not a SEQUENCE")
+        _, _, _, oid_header, oid_body, _ = parser.parse(body)
+        oid_end = len(oid_header) + len(oid_body)
+        oid = core.ObjectIdentifier.load(body[:oid_end]).dotted
         if oid not in (PKCS7_SIGNED_DATA_OID, GM_SIGNED_DATA_OID):
             raise MalformedInput(f"ContentInfo holds {oid}, not SignedData")
-        wrapped = outer[1]
-        if wrapped.tag != 0 or wrapped.class_ != 2:
+        class_, _, tag, _, wrapped, _ = parser.parse(body[oid_end:], strict=True)
+        if tag != 0 or class_ != 2:
             raise MalformedInput("ContentInfo content is not [0] EXPLICIT")
-        signed_data = cms.SignedData.load(wrapped.contents, strict=True)
+        signed_data = cms.SignedData.load(wrapped, strict=True)
         signer_infos = signed_data["signer_infos"]
         if len(signer_infos) == 0:
             raise MalformedInput("SignedData has no SignerInfo")
@@ -289,7 +293,7 @@ def _ess_check(info: SignedDataInfo) -> Check | None:
         if not values:
             continue
         try:
-            spec = cms.SigningCertificateV2 if name == "v2" else cms.SigningCertificate
+            spec = tsp.SigningCertificateV2 if name == "v2" else tsp.SigningCertificate
             value = spec.load(values[0].dump())
             first = value["certs"][0]
             algorithm = first["hash_algorithm"]["algorithm"].native if name == "v2" else "sha1"

@@ -24,19 +24,12 @@ class ValidationPolicy:
     certificate, accept it instead of reporting ``INDETERMINATE / TRY_LATER``.
     ``weak_digests``: digests that may not be used by signatures or certificates
     (``CRYPTO_CONSTRAINTS_FAILURE``).
-    ``allowed_pdf_changes``: what later revisions of a signed PDF may do without failing
-    the signature (``"signing"`` = later signatures, DSS/revocation data and document
-    timestamps; ``"form-filling"`` adds filling fields; the document's own DocMDP
-    permissions always apply on top of this).
     """
 
     unsafe_accept_missing_revocation: bool = False
     weak_digests: frozenset[str] = frozenset({"md5", "sha1"})
-    allowed_pdf_changes: str = "form-filling"
 
     def __post_init__(self) -> None:
-        if self.allowed_pdf_changes not in ("signing", "form-filling"):
-            raise ValueError("allowed_pdf_changes must be 'signing' or 'form-filling'")
         if self.unsafe_accept_missing_revocation:
             log.warning("policy: unsafe_accept_missing_revocation is on; certificates without revocation data are accepted")
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from asn1crypto import algos, core, crl, keys, ocsp, x509
+from asn1crypto import core, crl, keys, ocsp, x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from esealkit.crypto import SM2_WITH_SM3, SignatureAlgorithm, sign
+from esealkit.crypto import key_algorithm, sign
 
 __all__ = ["KEY_KINDS", "CertificateAuthority", "Issued", "generate_key", "public_key_der"]
 
@@ -56,7 +56,7 @@ def generate_key(kind: str) -> Any:
 
 def public_key_der(private_key: Any) -> bytes:
     """The DER SubjectPublicKeyInfo of a private key (cryptography or tongsuopy)."""
-    if _is_sm2(private_key):
+    if type(private_key).__module__.startswith("tongsuopy"):
         from tongsuopy.crypto import serialization as sm_serialization
 
         return bytes(
@@ -69,48 +69,6 @@ def public_key_der(private_key: Any) -> bytes:
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
-
-
-def _is_sm2(private_key: Any) -> bool:
-    return type(private_key).__module__.startswith("tongsuopy")
-
-
-def _key_kind(private_key: Any) -> str:
-    if _is_sm2(private_key):
-        return "sm2"
-    if isinstance(private_key, rsa.RSAPrivateKey):
-        return "rsa"
-    if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        return {256: "ecdsa-p256", 384: "ecdsa-p384", 521: "ecdsa-p521"}[private_key.curve.key_size]
-    if isinstance(private_key, ed25519.Ed25519PrivateKey):
-        return "ed25519"
-    raise ValueError(f"unsupported key {type(private_key).__name__}")
-
-
-def signature_algorithm_for(private_key: Any, *, pss: bool = False) -> tuple[algos.SignedDigestAlgorithm, SignatureAlgorithm]:
-    """The X.509/CMS algorithm identifier and the matching esealkit algorithm for a key."""
-    kind = _key_kind(private_key)
-    if kind == "rsa" and pss:
-        params = algos.RSASSAPSSParams(
-            {
-                "hash_algorithm": {"algorithm": "sha256"},
-                "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": "sha256"}},
-                "salt_length": 32,
-            }
-        )
-        ident = algos.SignedDigestAlgorithm({"algorithm": "rsassa_pss", "parameters": params})
-        return ident, SignatureAlgorithm.from_oid("1.2.840.113549.1.1.10", parameters=params)
-    table = {
-        "rsa": ("sha256_rsa", "1.2.840.113549.1.1.11"),
-        "ecdsa-p256": ("sha256_ecdsa", "1.2.840.10045.4.3.2"),
-        "ecdsa-p384": ("sha384_ecdsa", "1.2.840.10045.4.3.3"),
-        "ecdsa-p521": ("sha512_ecdsa", "1.2.840.10045.4.3.4"),
-        "ed25519": ("ed25519", "1.3.101.112"),
-        "sm2": (SM2_WITH_SM3, SM2_WITH_SM3),
-    }
-    name, oid = table[kind]
-    ident = algos.SignedDigestAlgorithm({"algorithm": name})
-    return ident, SignatureAlgorithm.from_oid(oid)
 
 
 def _time(value: datetime) -> x509.Time:
@@ -250,7 +208,7 @@ class CertificateAuthority:
 
     def crl(self, *, this_update: datetime, next_update: datetime | None = None, number: int = 1) -> bytes:
         """A DER CRL listing what was revoked at or before ``this_update``."""
-        ident, alg = signature_algorithm_for(self.key, pss=self.pss)
+        ident, alg = key_algorithm(self.key, pss=self.pss)
         entries = [
             {"user_certificate": serial, "revocation_date": _time(at)}
             for serial, at in sorted(self.revoked.items())
@@ -302,7 +260,7 @@ class CertificateAuthority:
                 "responses": [single],
             }
         )
-        ident, alg = signature_algorithm_for(self.key, pss=self.pss)
+        ident, alg = key_algorithm(self.key, pss=self.pss)
         basic = ocsp.BasicOCSPResponse(
             {"tbs_response_data": data, "signature_algorithm": ident, "signature": sign(self.key, alg, data.dump())}
         )
@@ -342,7 +300,7 @@ def _build_certificate(
     pss: bool = False,
     extra_extensions: Sequence[dict[str, Any]] = (),
 ) -> x509.Certificate:
-    ident, alg = signature_algorithm_for(signing_key, pss=pss)
+    ident, alg = key_algorithm(signing_key, pss=pss)
     extensions: list[dict[str, Any]] = [
         {"extn_id": "basic_constraints", "critical": True, "extn_value": {"ca": ca}},
         {"extn_id": "key_usage", "critical": True, "extn_value": key_usage},

@@ -99,3 +99,16 @@ def digest(oid_or_name: str, *chunks: bytes | memoryview) -> bytes:
     for chunk in chunks:
         h.update(chunk)
     return h.digest()
+
+
+def _teach_asn1crypto_sm3() -> None:
+    """Give SM3 its name in asn1crypto, so that CMS built by pyHanko can say ``sm3``."""
+    from asn1crypto import algos
+
+    oid = "1.2.156.10197.1.401"
+    if algos.DigestAlgorithmId._map.get(oid) != "sm3":
+        algos.DigestAlgorithmId._map[oid] = "sm3"
+        algos.DigestAlgorithmId._reverse_map = None  # rebuilt on next use
+
+
+_teach_asn1crypto_sm3()

@@ -29,6 +29,7 @@ __all__ = [
     "InvalidSignature",
     "SignatureAlgorithm",
     "UnsupportedAlgorithm",
+    "key_algorithm",
     "load_public_key",
     "sign",
     "sm2_available",
@@ -255,3 +256,44 @@ def _hash(name: str | None) -> hashes.HashAlgorithm:
     return _CRYPTOGRAPHY_HASHES[name]()
 
 
+def _is_sm2(private_key: Any) -> bool:
+    return type(private_key).__module__.startswith("tongsuopy")
+
+
+def _key_kind(private_key: Any) -> str:
+    if _is_sm2(private_key):
+        return "sm2"
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        return "rsa"
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        return {256: "ecdsa-p256", 384: "ecdsa-p384", 521: "ecdsa-p521"}[private_key.curve.key_size]
+    if isinstance(private_key, ed25519.Ed25519PrivateKey):
+        return "ed25519"
+    raise ValueError(f"unsupported key {type(private_key).__name__}")
+
+
+def key_algorithm(private_key: Any, *, pss: bool = False) -> tuple[algos.SignedDigestAlgorithm, SignatureAlgorithm]:
+    """The X.509/CMS algorithm identifier for signing with ``private_key`` and the matching
+    :class:`SignatureAlgorithm` (SHA-256/384/512 by key size, SM3 for SM2, PSS on request)."""
+    kind = _key_kind(private_key)
+    if kind == "rsa" and pss:
+        params = algos.RSASSAPSSParams(
+            {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": "sha256"}},
+                "salt_length": 32,
+            }
+        )
+        ident = algos.SignedDigestAlgorithm({"algorithm": "rsassa_pss", "parameters": params})
+        return ident, SignatureAlgorithm.from_oid("1.2.840.113549.1.1.10", parameters=params)
+    table = {
+        "rsa": ("sha256_rsa", "1.2.840.113549.1.1.11"),
+        "ecdsa-p256": ("sha256_ecdsa", "1.2.840.10045.4.3.2"),
+        "ecdsa-p384": ("sha384_ecdsa", "1.2.840.10045.4.3.3"),
+        "ecdsa-p521": ("sha512_ecdsa", "1.2.840.10045.4.3.4"),
+        "ed25519": ("ed25519", "1.3.101.112"),
+        "sm2": (SM2_WITH_SM3, SM2_WITH_SM3),
+    }
+    name, oid = table[kind]
+    ident = algos.SignedDigestAlgorithm({"algorithm": name})
+    return ident, SignatureAlgorithm.from_oid(oid)
