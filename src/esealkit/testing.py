@@ -30,7 +30,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from esealkit.crypto import key_algorithm, sign
 
-__all__ = ["KEY_KINDS", "CertificateAuthority", "Issued", "generate_key", "public_key_der"]
+__all__ = [
+    "KEY_KINDS",
+    "CertificateAuthority",
+    "Issued",
+    "add_page_text",
+    "generate_key",
+    "public_key_der",
+    "simple_pdf",
+]
 
 KEY_KINDS = ("rsa", "rsa-pss", "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "ed25519", "sm2")
 
@@ -325,3 +333,59 @@ def _build_certificate(
     )
     value = sign(signing_key, alg, tbs.dump())
     return x509.Certificate({"tbs_certificate": tbs, "signature_algorithm": ident, "signature_value": value})
+
+
+def simple_pdf(lines: Sequence[str], *, title: str = "esealkit test document", pages: int = 1) -> bytes:
+    """A small PDF with Helvetica text lines on each page (ASCII text only)."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    for number in range(pages):
+        ops = [b"BT /F1 18 Tf 72 760 Td (" + _pdf_text(title) + b") Tj ET"]
+        y = 720
+        for line in lines:
+            ops.append(b"BT /F1 12 Tf 72 %d Td (" % y + _pdf_text(line) + b") Tj ET")
+            y -= 18
+        ops.append(b"BT /F1 9 Tf 72 40 Td (page %d) Tj ET" % (number + 1))
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, 595, 842],
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+            Contents=pdf.make_stream(b"\n".join(ops)),
+        )
+        pdf.pages.append(pikepdf.Page(page))
+    pdf.docinfo["/Title"] = title
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def _pdf_text(text: str) -> bytes:
+    return text.encode("latin-1", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def add_page_text(pdf: bytes, text: str, *, page: int = 0) -> bytes:
+    """An incremental update that draws ``text`` on a page: a change no signer allowed."""
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    page_ref, _ = writer.find_page_for_modification(page)
+    page_obj = page_ref.get_object()
+    stream = generic.StreamObject(stream_data=b"BT /F1 28 Tf 300 500 Td (" + _pdf_text(text) + b") Tj ET")
+    ref = writer.add_object(stream)
+    contents = page_obj.raw_get("/Contents")
+    if isinstance(contents, generic.ArrayObject):
+        contents.append(ref)
+    else:
+        page_obj["/Contents"] = generic.ArrayObject([contents, ref])
+    writer.update_container(page_obj)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -9,6 +9,7 @@ whether they were allowed.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 
 from pyhanko.pdf_utils.misc import PdfError
@@ -21,6 +22,9 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from esealkit.report import Check, SubIndication
 
 __all__ = ["analyse_changes", "changes_check"]
+
+# pyHanko logs every suspicious revision with a traceback; here that is a verdict, not an error.
+logging.getLogger("pyhanko.sign.diff_analysis").setLevel(logging.CRITICAL)
 
 _LEVEL_WORDS = {
     ModificationLevel.NONE: "no changes",
@@ -90,7 +94,8 @@ def changes_check(result: ChangeResult | str) -> Check:
         return Check.failed("modifications", SubIndication.FORMAT_FAILURE, result)
     if result.level is None:
         return Check.failed("modifications", SubIndication.MODIFIED_AFTER_SIGNING,
-                            f"the document was changed after signing: {result.suspicious}")
+                            "the document was changed after signing in a way no signature permits "
+                            "(see details.analysis)", analysis=result.suspicious)
     allowed = ModificationLevel(result.docmdp) if result.docmdp is not None else ModificationLevel.FORM_FILLING
     details = {"level": result.level.name, "changed_fields": list(result.changed_fields)}
     if result.level.value > allowed.value:

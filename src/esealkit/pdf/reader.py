@@ -100,7 +100,7 @@ def read_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> PdfDocument:
     except pikepdf.PasswordError as exc:
         raise MalformedInput("the PDF is encrypted; esealkit verifies only unencrypted PDFs") from exc
     except (pikepdf.PdfError, ValueError, RuntimeError) as exc:
-        raise MalformedInput(f"the PDF structure is damaged: {exc}") from exc
+        raise MalformedInput(f"the PDF structure is damaged: {_qpdf_message(exc)}") from exc
     with pdf:
         try:
             if pdf.is_encrypted:
@@ -114,7 +114,7 @@ def read_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> PdfDocument:
         except MalformedInput:
             raise
         except (pikepdf.PdfError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
-            raise MalformedInput(f"the PDF structure is damaged: {exc}") from exc
+            raise MalformedInput(f"the PDF structure is damaged: {_qpdf_message(exc)}") from exc
     return PdfDocument(
         size=len(data),
         signatures=signatures,
@@ -123,6 +123,11 @@ def read_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> PdfDocument:
         dss_ocsps=ocsps,
         revision_ends=revision_ends(data),
     )
+
+
+def _qpdf_message(exc: BaseException) -> str:
+    """qpdf's message without the in-memory stream's repr it names the file by."""
+    return re.sub(r"(stream )?<_io\.BytesIO object at 0x[0-9a-f]+>:?\s*", "", str(exc)).strip() or type(exc).__name__
 
 
 def _signature_fields(pdf: pikepdf.Pdf, limits: PdfLimits) -> list[tuple[str, Any]]:

@@ -1,0 +1,164 @@
+"""The ``esealkit`` command.
+
+    esealkit verify contract.pdf licence.ofd --trust root.pem --crl root.crl
+    esealkit verify docs/ --trust roots/ --format jsonl --output reports.jsonl
+    esealkit demo
+
+Exit status of ``verify``: 0 when every signature of every file passed, 1 when any did not,
+2 for usage errors (click's convention).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from esealkit.engine import Verifier
+from esealkit.errors import PolicyError
+from esealkit.pki import Trust
+from esealkit.policy import ValidationPolicy
+from esealkit.report import DocumentReport, Indication, summarize
+
+__all__ = ["main"]
+
+_MARKS = {Indication.TOTAL_PASSED: "PASSED", Indication.TOTAL_FAILED: "FAILED", Indication.INDETERMINATE: "INDETERMINATE"}
+
+
+@click.group()
+@click.version_option(package_name="esealkit")
+def main() -> None:
+    """Verify, seal and sign PDF and OFD documents; manage e-seals and e-licences."""
+    logging.basicConfig(level=logging.WARNING, format="esealkit: %(message)s")
+
+
+def _parse_time(_: click.Context, __: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO 8601 time: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. 2026-01-01T12:00:00+08:00")
+    return parsed
+
+
+def iter_files(inputs: Iterable[str]) -> Iterator[Path]:
+    """Files named, and every file under folders named (sorted), in order."""
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            yield path
+
+
+def verify_paths(verifier: Verifier, inputs: Iterable[str]) -> Iterator[DocumentReport]:
+    """Reports for every file, in order; an unreadable file is a report too."""
+    from esealkit.report import Check, SubIndication
+
+    for path in iter_files(inputs):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            yield DocumentReport(path=str(path), format="unknown", checks=(
+                Check.indeterminate("read", SubIndication.GENERIC, f"cannot read the file: {exc.strerror}"),))
+            continue
+        yield verifier.verify(data, path=str(path))
+
+
+def write_text(report: DocumentReport, out: TextIO, *, verbose: bool) -> None:
+    mark = _MARKS[report.indication]
+    sub = f" {report.sub_indication.value}" if report.sub_indication else ""
+    out.write(f"{mark:<13} {report.path}{sub}: {report.message}\n")
+    if report.sub_indication is not None:
+        out.write(f"{'':<13} hint: {report.sub_indication.hint}\n")
+    if verbose:
+        for sig in report.signatures:
+            who = f" by {sig.signer.subject}" if sig.signer else ""
+            out.write(f"{'':<13} {sig.kind.value} {sig.id}{who}: {sig.indication.value}\n")
+            for check in sig.checks:
+                out.write(f"{'':<15} {check.indication.value:<13} {check.name}: {check.message}\n")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--trust", "trust_paths", multiple=True, type=click.Path(exists=True),
+              help="Trust anchor certificate(s): PEM/DER file or folder. Repeatable.")
+@click.option("--intermediate", "intermediate_paths", multiple=True, type=click.Path(exists=True),
+              help="Extra intermediate CA certificate(s) for path building.")
+@click.option("--crl", "crl_paths", multiple=True, type=click.Path(exists=True), help="CRL file(s) (PEM or DER).")
+@click.option("--ocsp", "ocsp_paths", multiple=True, type=click.Path(exists=True), help="OCSP response file(s) (DER).")
+@click.option("--untrusted", is_flag=True,
+              help="Verify without trust anchors: every check that does not need them is run; trust is INDETERMINATE.")
+@click.option("--unsafe-accept-missing-revocation", is_flag=True,
+              help="Accept certificates for which no CRL/OCSP data is available (weakens verification).")
+@click.option("--validation-time", callback=_parse_time, help="Validate as of this ISO 8601 time (default: now).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="Write the report here.")
+@click.option("-v", "--verbose", is_flag=True, help="Text format: list every check of every signature.")
+def verify(
+    files: tuple[str, ...],
+    trust_paths: tuple[str, ...],
+    intermediate_paths: tuple[str, ...],
+    crl_paths: tuple[str, ...],
+    ocsp_paths: tuple[str, ...],
+    untrusted: bool,
+    unsafe_accept_missing_revocation: bool,
+    validation_time: datetime | None,
+    fmt: str,
+    output: TextIO,
+    verbose: bool,
+) -> None:
+    """Verify the signatures and seals of PDF and OFD FILES (or folders of them)."""
+    if not trust_paths and not untrusted:
+        raise click.UsageError("give trust anchors with --trust (or --untrusted to verify without them)")
+    trust = None
+    if trust_paths:
+        try:
+            trust = Trust.load(trust_paths, intermediates=intermediate_paths, crls=crl_paths, ocsps=ocsp_paths)
+        except PolicyError as exc:
+            raise click.UsageError(str(exc)) from exc
+    policy = ValidationPolicy(unsafe_accept_missing_revocation=unsafe_accept_missing_revocation)
+    verifier = Verifier(trust=trust, policy=policy, validation_time=validation_time)
+    all_passed = True
+    if fmt == "json":
+        reports = list(verify_paths(verifier, files))
+        json.dump({"documents": [r.to_dict() for r in reports], "summary": summarize(reports)}, output,
+                  ensure_ascii=False, indent=2)
+        output.write("\n")
+        all_passed = all(reports)
+    else:
+        summary = {"documents": 0, **{i.value: 0 for i in Indication}}
+        for report in verify_paths(verifier, files):
+            all_passed = all_passed and bool(report)
+            summary["documents"] += 1
+            summary[report.indication.value] += 1
+            if fmt == "jsonl":
+                output.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+                output.flush()
+            else:
+                write_text(report, output, verbose=verbose)
+        if fmt == "text":
+            output.write(
+                f"\n{summary['documents']} document(s): {summary['TOTAL_PASSED']} passed, "
+                f"{summary['TOTAL_FAILED']} failed, {summary['INDETERMINATE']} indeterminate\n"
+            )
+    sys.exit(0 if all_passed else 1)
+
+
+@main.command()
+@click.option("--output-dir", type=click.Path(file_okay=False), default="demo-out", show_default=True,
+              help="Scratch folder for the demo PKI and documents.")
+def demo(output_dir: str) -> None:
+    """Make a demo PKI and signed, sealed and tampered documents, then verify them."""
+    from esealkit.demo import run_demo
+
+    sys.exit(run_demo(Path(output_dir), sys.stdout))
