@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from asn1crypto import algos, x509
+from cryptography.exceptions import UnsupportedAlgorithm as CryptographyUnsupported
 
 from esealkit.crypto import (
     InvalidSignature,
@@ -16,6 +17,7 @@ from esealkit.crypto import (
     UnsupportedAlgorithm,
     digest,
     digest_name,
+    load_public_key,
     verify_signature,
 )
 from esealkit.pki import PathValidator, Trust, verify_timestamp_token
@@ -95,9 +97,16 @@ def _value_check(name: str, failure: SubIndication, cert: bytes, alg_oid: str, v
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         return Check.failed(name, failure, f"the {who} certificate does not parse: {exc}")
     try:
+        load_public_key(spki)
+    except (UnsupportedAlgorithm, CryptographyUnsupported) as exc:
+        return Check.indeterminate(name, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, f"{who} key: {exc}")
+    except (ValueError, TypeError) as exc:  # the backends raise ValueError on a damaged key
+        return Check.failed(name, failure, f"the {who} certificate's public key does not load: {exc}")
+    try:
         alg = SignatureAlgorithm.from_oid(alg_oid)
         index = _verify_any(spki, alg, value, candidates)
-    except UnsupportedAlgorithm as exc:
+    except (UnsupportedAlgorithm, CryptographyUnsupported) as exc:
+        # esealkit.crypto lets cryptography's own UnsupportedAlgorithm through for unknown key types
         return Check.indeterminate(name, SubIndication.CRYPTO_CONSTRAINTS_FAILURE, f"{who} signature: {exc}")
     if index is None:
         return Check.failed(name, failure, f"the {who}'s signature does not verify with the {who} certificate's key")

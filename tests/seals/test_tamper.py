@@ -1,0 +1,114 @@
+"""Tampering with any byte of a seal or seal signature never yields TOTAL_PASSED, and the
+parsers never raise anything but MalformedInput (exhaustive single-byte flips plus hypothesis)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+from conftest import SIGNING_TIME, build_seal, seal_pki
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from esealkit.errors import MalformedInput
+from esealkit.pki import PathValidator
+from esealkit.policy import DEFAULT_POLICY
+from esealkit.report import Indication
+from esealkit.seals import (
+    Seal,
+    parse_seal,
+    parse_seal_signature,
+    sign_with_seal,
+    verify_seal,
+    verify_seal_signature,
+)
+
+DATA = b"signed original"
+
+
+@cache
+def _material(kind: str) -> tuple[Seal, bytes, PathValidator]:
+    pki = seal_pki(kind)
+    seal = build_seal(pki)
+    sig = sign_with_seal(seal, signer_key=pki.signer.key, signer_cert_der=pki.signer.der, data=DATA,
+                         property_info="/Doc_0/Signs/Sign_0/Signature.xml", signing_time=SIGNING_TIME)
+    return seal, sig, PathValidator(pki.trust, DEFAULT_POLICY)
+
+
+def _flip(der: bytes, index: int, mask: int = 0xFF) -> bytes:
+    out = bytearray(der)
+    out[index] ^= mask
+    return bytes(out)
+
+
+def _seal_verdict(der: bytes, validator: PathValidator) -> Indication:
+    try:
+        parse_seal(der)
+    except MalformedInput:
+        pass
+    return verify_seal(der, at=SIGNING_TIME, trust=validator).indication
+
+
+def _signature_verdict(der: bytes, validator: PathValidator) -> Indication:
+    try:
+        parse_seal_signature(der)
+    except MalformedInput:
+        pass
+    return verify_seal_signature(der, data=DATA, trust=validator).indication
+
+
+def test_untampered_material_passes() -> None:
+    # Without this the properties below could hold for the wrong reason.
+    for kind in ("ecdsa-p256", "sm2"):
+        seal, sig, validator = _material(kind)
+        assert _seal_verdict(seal.der, validator) is Indication.TOTAL_PASSED
+        assert _signature_verdict(sig, validator) is Indication.TOTAL_PASSED
+
+
+@pytest.mark.slow
+def test_every_single_byte_flip_of_a_seal_fails() -> None:
+    seal, _, validator = _material("ecdsa-p256")
+    passed = [i for i in range(len(seal.der)) if _seal_verdict(_flip(seal.der, i), validator) is Indication.TOTAL_PASSED]
+    assert passed == []
+
+
+@pytest.mark.slow
+def test_every_single_byte_flip_of_a_seal_signature_fails() -> None:
+    _, sig, validator = _material("ecdsa-p256")
+    passed = [i for i in range(len(sig)) if _signature_verdict(_flip(sig, i), validator) is Indication.TOTAL_PASSED]
+    assert passed == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_sm2_seal_signature_random_damage_fails(data: st.DataObject) -> None:
+    _, sig, validator = _material("sm2")
+    index = data.draw(st.integers(0, len(sig) - 1))
+    mask = data.draw(st.integers(1, 255))
+    assert _signature_verdict(_flip(sig, index, mask), validator) is not Indication.TOTAL_PASSED
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_parsers_only_raise_malformed_input_on_garbage(blob: bytes) -> None:
+    for parse in (parse_seal, parse_seal_signature):
+        try:
+            parse(blob)
+        except MalformedInput:
+            pass
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_parsers_only_raise_malformed_input_on_damaged_der(data: st.DataObject) -> None:
+    seal, sig, _ = _material("ecdsa-p256")
+    source = data.draw(st.sampled_from([seal.der, sig]))
+    start = data.draw(st.integers(0, len(source) - 1))
+    end = data.draw(st.integers(start, min(len(source), start + 8)))
+    replacement = data.draw(st.binary(max_size=8))
+    damaged = source[:start] + replacement + source[end:]
+    for parse in (parse_seal, parse_seal_signature):
+        try:
+            parse(damaged)
+        except MalformedInput:
+            pass
