@@ -10,6 +10,13 @@
     '11100000000013338W'
 """
 
+from esealkit.certs.catalogue import (
+    Catalogue,
+    FieldSpec,
+    LicenceType,
+    default_catalogue,
+    load_catalogue,
+)
 from esealkit.certs.identifiers import (
     ROOT_CODE,
     LicenceId,
@@ -28,14 +35,19 @@ from esealkit.certs.model import (
 
 __all__ = [
     "ROOT_CODE",
+    "Catalogue",
+    "FieldSpec",
     "Holder",
     "HolderKind",
     "Issuer",
     "Licence",
     "LicenceId",
     "LicenceStatus",
+    "LicenceType",
     "Validity",
     "check_resident_id",
     "check_uscc",
+    "default_catalogue",
+    "load_catalogue",
     "parse_licence_id",
 ]
