@@ -140,9 +140,12 @@ def draw_round_seal(owner_name: str, seal_name: str, seal_code: str, *, diameter
     draw.ellipse((ring / 2, ring / 2, size - ring / 2 - 1, size - ring / 2 - 1), outline=SEAL_RED, width=ring)
     _star(draw, c, c, size * 0.15)
 
+    owner_span = min(220.0, 22.0 * max(len(owner_name), 1))
     owner_size = max(8, round(size * 0.12))
-    owner_span = min(250.0, 22.0 * max(len(owner_name), 1))
-    _arc_text(image, owner_name, radius=c - ring - owner_size * 0.75, size=owner_size, span_deg=owner_span, upper=True)
+    if len(owner_name) > 1:  # shrink long names so neighbouring characters do not touch
+        step = math.radians(owner_span / (len(owner_name) - 1))
+        owner_size = max(8, min(owner_size, round(0.92 * (c - ring - owner_size * 0.75) * step)))
+    _arc_text(image, owner_name, radius=c - ring - owner_size * 0.7, size=owner_size, span_deg=owner_span, upper=True)
 
     name_size = max(8, round(size * 0.09))
     if seal_name:
