@@ -38,6 +38,7 @@ __all__ = [
     "generate_key",
     "public_key_der",
     "simple_pdf",
+    "timestamper",
 ]
 
 KEY_KINDS = ("rsa", "rsa-pss", "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "ed25519", "sm2")
@@ -204,9 +205,10 @@ class CertificateAuthority:
         )
         return Issued(key, cert)
 
-    def issue_tsa(self, name: str, *, key_kind: str = "ecdsa-p256", not_before: datetime,
+    def issue_tsa(self, name: str, *, key_kind: str = "rsa", not_before: datetime,
                   lifetime: timedelta = timedelta(days=1825)) -> Issued:
-        """A timestamping authority certificate (critical EKU id-kp-timeStamping)."""
+        """A timestamping authority certificate (critical EKU id-kp-timeStamping); RSA by
+        default because pyHanko's local time stamper (:func:`timestamper`) signs with RSA only."""
         return self.issue(name, key_kind=key_kind, not_before=not_before, lifetime=lifetime,
                           key_usage={"digital_signature", "non_repudiation"},
                           extended_key_usage=["time_stamping"])
@@ -389,3 +391,19 @@ def add_page_text(pdf: bytes, text: str, *, page: int = 0) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def timestamper(tsa: Issued, *, at: datetime | None = None, chain: Sequence[bytes] = ()) -> Any:
+    """A pyHanko time stamper that answers locally with ``tsa`` (a cryptography key), at
+    the fixed time ``at`` when given: for B-T signatures and document timestamps in tests."""
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    key_der = tsa.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return DummyTimeStamper(
+        tsa_cert=tsa.certificate,
+        tsa_key=keys.PrivateKeyInfo.load(key_der),
+        certs_to_embed=[x509.Certificate.load(c) for c in chain],
+        fixed_dt=at,
+    )

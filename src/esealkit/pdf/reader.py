@@ -14,13 +14,14 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pikepdf
 
 from esealkit.errors import MalformedInput
 
-__all__ = ["PdfDocument", "PdfLimits", "PdfSignature", "read_pdf", "revision_ends"]
+__all__ = ["PdfDocument", "PdfLimits", "PdfSignature", "parse_pdf_date", "read_pdf", "revision_ends"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class PdfSignature:
     sub_filter: str
     byte_range: tuple[int, int, int, int]
     contents: bytes
-    claimed_time: str | None  # /M, as written
+    claimed_time: datetime | None  # /M: the time the signer claims, not trusted
     reason: str | None
     docmdp_permission: int | None  # /P of a certification signature, else None
     problems: tuple[str, ...]
@@ -81,6 +82,30 @@ class PdfDocument:
 _EOF_RE = re.compile(rb"%%EOF(\r\n|\r|\n)?")
 _CONTENTS_KEY_RE = re.compile(rb"/Contents[\x00\t\n\x0c\r ]*\Z")
 _HEX_RE = re.compile(rb"[0-9A-Fa-f]*")
+
+
+_DATE_RE = re.compile(
+    r"^D:(?P<Y>\d{4})(?P<m>\d{2})?(?P<d>\d{2})?(?P<H>\d{2})?(?P<M>\d{2})?(?P<S>\d{2})?"
+    r"(?P<tz>Z|[+-]\d{2}'?(\d{2})?'?)?"
+)
+
+
+def parse_pdf_date(text: str) -> datetime | None:
+    """A PDF date string (``D:YYYYMMDDHHmmSS+08'00'``) as an aware datetime, or None."""
+    m = _DATE_RE.match(text.strip())
+    if m is None:
+        return None
+    try:
+        parts = [int(m.group(k) or default) for k, default in (("Y", 0), ("m", 1), ("d", 1), ("H", 0), ("M", 0), ("S", 0))]
+        tz_text = m.group("tz")
+        tz = UTC
+        if tz_text and tz_text != "Z":
+            digits = tz_text.replace("'", "")
+            minutes = int(digits[1:3]) * 60 + (int(digits[3:5]) if len(digits) >= 5 else 0)
+            tz = timezone(timedelta(minutes=minutes if digits[0] == "+" else -minutes))
+        return datetime(*parts, tzinfo=tz)
+    except ValueError:
+        return None
 
 
 def revision_ends(data: bytes) -> tuple[int, ...]:
@@ -214,7 +239,7 @@ def _read_signature(data: bytes, name: str, value: Any, docmdp_sig: Any, limits:
         sub_filter=sub_filter,
         byte_range=byte_range,
         contents=contents,
-        claimed_time=str(m) if m is not None else None,
+        claimed_time=parse_pdf_date(str(m)) if m is not None else None,
         reason=str(reason) if reason is not None else None,
         docmdp_permission=permission,
         problems=tuple(problems),

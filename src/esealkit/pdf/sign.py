@@ -21,7 +21,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from esealkit import crypto
 
-__all__ = ["EsealkitSigner", "sign_pdf"]
+__all__ = ["EsealkitSigner", "sign_pdf", "timestamp_pdf"]
 
 
 class EsealkitSigner(signers.Signer):  # type: ignore[misc]
@@ -82,4 +82,12 @@ def sign_pdf(
     pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper, new_field_spec=field_spec)
     out = io.BytesIO()
     pdf_signer.sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+def timestamp_pdf(pdf: bytes, *, timestamper: TimeStamper, digest: str = "sha256", field_name: str | None = None) -> bytes:
+    """Add a document timestamp (PAdES /DocTimeStamp) as an incremental update."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    out = io.BytesIO()
+    signers.PdfTimeStamper(timestamper, field_name=field_name).timestamp_pdf(writer, digest, output=out)
     return out.getvalue()

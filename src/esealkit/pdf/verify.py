@@ -144,7 +144,7 @@ def _verify_signature(
         ))
     checks.append(_modifications(doc, sig, changes))
     return SignatureReport(sig.field_name, kind, tuple(checks), signer=signer,
-                           signing_time=info.signing_time, timestamp_time=timestamp_time)
+                           signing_time=info.signing_time or sig.claimed_time, timestamp_time=timestamp_time)
 
 
 def _modifications(doc: PdfDocument, sig: PdfSignature, changes: dict[tuple[int, int, int, int], ChangeResult | str]) -> Check:
