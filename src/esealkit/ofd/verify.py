@@ -18,7 +18,6 @@ SignedData or bare signature value.  Document checks: ``package`` (readable) and
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from esealkit.ofd.package import DEFAULT_LIMITS, Limits, OfdPackage, read_source
 from esealkit.pki import PathValidator, Trust
 from esealkit.policy import DEFAULT_POLICY, ValidationPolicy
 from esealkit.report import Check, DocumentReport, SignatureKind, SignatureReport, SubIndication
+from esealkit.seals import parse_seal_signature, verify_seal_signature
 
 __all__ = ["verify_ofd"]
 
@@ -85,14 +85,13 @@ def _stamp_details(doc: DocumentInfo, info: SignatureInfo) -> list[dict[str, Any
 
 def _seal_checks(pkg: OfdPackage, entry: SignatureEntry, info: SignatureInfo, xml: bytes, value: bytes,
                  ctx: _Context) -> tuple[list[Check], SignatureReport | None]:
-    seals = importlib.import_module("esealkit.seals")
     try:
-        parsed = seals.parse_seal_signature(value)
+        parsed = parse_seal_signature(value)
     except MalformedInput as exc:
         return [Check.failed("seal_format", SubIndication.FORMAT_FAILURE,
                              f"SignedValue.dat is not an SES_Signature: {exc}")], None
-    report: SignatureReport = seals.verify_seal_signature(parsed, data=xml, at=ctx.at, trust=ctx.validator,
-                                                          store=ctx.store, id=entry.label, policy=ctx.policy)
+    report = verify_seal_signature(parsed, data=xml, at=ctx.at, trust=ctx.validator, store=ctx.store,
+                                   id=entry.label, policy=ctx.policy)
     checks = list(report.checks)
     expected = "/" + info.path
     named = str(parsed.property_info).strip()
