@@ -128,7 +128,7 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
     )
 
 
-class _AdobeRevocationInfo(core.Sequence):
+class _AdobeRevocationInfo(core.Sequence):  # type: ignore[misc]
     _fields = [
         ("crl", core.SequenceOf, {"explicit": 0, "optional": True, "spec": core.Any}),
         ("ocsp", core.SequenceOf, {"explicit": 1, "optional": True, "spec": core.Any}),

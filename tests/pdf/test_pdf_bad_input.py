@@ -47,7 +47,7 @@ def test_encrypted(pki, signed):
     pdf = pikepdf.open(io.BytesIO(signed))
     out = io.BytesIO()
     pdf.save(out, encryption=pikepdf.Encryption(owner="o", user="u"))
-    indication, sub, message = _verdict(out.getvalue(), pki)
+    _indication, sub, message = _verdict(out.getvalue(), pki)
     assert sub is SubIndication.FORMAT_FAILURE and "encrypted" in message
 
 
@@ -96,14 +96,14 @@ def test_missing_byte_range_and_contents(pki):
 
 @pytest.mark.parametrize("contents", [b"", b"00" * 64, b"3003020100" + b"00" * 10, b"deadbeef" * 50])
 def test_cms_that_does_not_parse(pki, contents):
-    indication, sub, message = _verdict(signature_shaped(contents), pki)
+    _indication, sub, message = _verdict(signature_shaped(contents), pki)
     assert sub is SubIndication.FORMAT_FAILURE, message
 
 
 def test_huge_contents_is_refused_quickly(pki):
     start = time.perf_counter()
     data = signature_shaped(b"30" + b"00" * (50 * 1024 * 1024))
-    indication, sub, message = _verdict(data, pki)
+    _indication, sub, message = _verdict(data, pki)
     assert sub is SubIndication.FORMAT_FAILURE and "limit" in message
     assert time.perf_counter() - start < 30
 

@@ -82,9 +82,11 @@ def _sm3_factory() -> Callable[[], _Hasher]:
     return lambda: hashlib.new("sm3")
 
 
-_FACTORIES: dict[str, Callable[[], _Hasher]] = {
-    name: (lambda n=name: hashlib.new(n)) for name in _SIZES if name != "sm3"
-}
+def _hashlib_factory(name: str) -> Callable[[], _Hasher]:
+    return lambda: hashlib.new(name)
+
+
+_FACTORIES: dict[str, Callable[[], _Hasher]] = {name: _hashlib_factory(name) for name in _SIZES if name != "sm3"}
 _FACTORIES["sm3"] = _sm3_factory()
 
 

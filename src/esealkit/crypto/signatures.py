@@ -137,7 +137,7 @@ def _is_sm2_key(spki: keys.PublicKeyInfo) -> bool:
     if algorithm["algorithm"].native != "ec":
         return False
     params = algorithm["parameters"]
-    return params.name == "named" and params.chosen.dotted == SM2_CURVE_OID
+    return bool(params.name == "named" and params.chosen.dotted == SM2_CURVE_OID)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -178,7 +178,7 @@ def sm2_signature_to_der(signature: bytes) -> bytes:
                 return signature
         except (ValueError, TypeError):
             pass
-        return algos.DSASignature.from_p1363(signature).dump()
+        return bytes(algos.DSASignature.from_p1363(signature).dump())
     return signature
 
 

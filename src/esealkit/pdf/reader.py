@@ -96,14 +96,16 @@ def parse_pdf_date(text: str) -> datetime | None:
     if m is None:
         return None
     try:
-        parts = [int(m.group(k) or default) for k, default in (("Y", 0), ("m", 1), ("d", 1), ("H", 0), ("M", 0), ("S", 0))]
+        year, month, day, hour, minute, second = (
+            int(m.group(k) or default) for k, default in (("Y", 0), ("m", 1), ("d", 1), ("H", 0), ("M", 0), ("S", 0))
+        )
         tz_text = m.group("tz")
         tz = UTC
         if tz_text and tz_text != "Z":
             digits = tz_text.replace("'", "")
             minutes = int(digits[1:3]) * 60 + (int(digits[3:5]) if len(digits) >= 5 else 0)
             tz = timezone(timedelta(minutes=minutes if digits[0] == "+" else -minutes))
-        return datetime(*parts, tzinfo=tz)
+        return datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError:
         return None
 
@@ -253,9 +255,9 @@ def _byte_range(raw: Any, problems: list[str]) -> tuple[int, int, int, int]:
     if not isinstance(raw, pikepdf.Array) or len(raw) != 4:
         problems.append("/ByteRange must be an array of exactly four integers (two ranges)")
         return (0, 0, 0, 0)
-    values = []
+    values: list[int] = []
     for item in raw:
-        if type(item) is not int:  # pikepdf gives integers as int; reals, names, refs are refused
+        if not isinstance(item, int) or isinstance(item, bool):  # pikepdf gives integers as int; reals, names, refs are refused
             problems.append("/ByteRange holds a value that is not an integer")
             return (0, 0, 0, 0)
         values.append(item)

@@ -53,7 +53,7 @@ class PathResult:
     path: tuple[bytes, ...] = ()
 
 
-class _EsealkitSignatures(SignatureValidator):
+class _EsealkitSignatures(SignatureValidator):  # type: ignore[misc]
     """Lets pyhanko-certvalidator check certificate/CRL/OCSP signatures with esealkit's
     algorithms, so SM2-signed certificates validate too."""
 
