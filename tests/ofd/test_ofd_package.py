@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ofd_fixtures import SKELETON, make_zip
+from ofd_fixtures import SKELETON, make_zip, read_zip
 
 from esealkit.errors import MalformedInput
 from esealkit.ofd import (
@@ -256,3 +256,23 @@ def test_source_forms(tmp_path: Path) -> None:
     assert by_path.path == str(path) and by_bytes.path == "<memory>"
     assert by_path.to_dict()["signatures"] == by_bytes.to_dict()["signatures"] == by_file.to_dict()["signatures"]
     assert by_str.indication is by_path.indication
+
+
+_H_FILES = read_zip((CORPUS / "h.ofd").read_bytes())
+_FRAGMENTS = [b"<", b">", b"&", b"&amp;", b"\x00", b'"', b"/", b"..", b"\\", b"<ofd:Signature/>", b"]]>",
+              b"<!DOCTYPE x>", b"\xff\xfe", b"\xe4\xb8\xad", b"Type=\"Sign\"", b"ID=\"", b"BaseLoc=\"/OFD.xml\""]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(_H_FILES)), st.integers(0, 10_000), st.integers(0, 40),
+       st.one_of(st.sampled_from(_FRAGMENTS), st.binary(max_size=12)))
+def test_structural_mutations_never_raise(name: str, position: int, cut: int, fragment: bytes) -> None:
+    files = dict(_H_FILES)
+    data = files[name]
+    pos = position % (len(data) + 1)
+    files[name] = data[:pos] + fragment + data[pos + cut:]
+    report = verify_ofd(make_zip(files))
+    assert report.indication is not Indication.TOTAL_PASSED
+    for sig in report.signatures:
+        assert sig.check("internal_error") is None, sig.check("internal_error")
+    report.to_dict()
