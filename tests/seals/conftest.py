@@ -1,89 +1,25 @@
-"""Fixtures for the seal tests: a test PKI per key kind (SM2, ECDSA P-256, RSA), built at
-test time with :mod:`esealkit.testing`, and a seal factory."""
+"""Fixtures for the seal tests (the helpers live in ``seal_helpers``)."""
 
 from __future__ import annotations
 
-import io
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from PIL import Image
-
-from esealkit.pki import Trust
-from esealkit.seals import Seal, SealPicture, make_seal
-from esealkit.testing import CertificateAuthority, Issued
 
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ofd"
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
-VALID_FROM = datetime(2026, 1, 1, tzinfo=UTC)
-VALID_TO = datetime(2028, 1, 1, tzinfo=UTC)
-SIGNING_TIME = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
-KINDS = ("sm2", "ecdsa-p256", "rsa")
+from seal_helpers import CORPUS, KINDS, SealPKI, build_seal, seal_pki  # noqa: E402
 
-
-def tiny_png(color: tuple[int, int, int] = (230, 0, 18)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (2, 2), color).save(out, format="PNG")
-    return out.getvalue()
-
-
-@dataclass(frozen=True)
-class SealPKI:
-    """A root CA, a seal maker (制章者), two seal users (签章者) and the trust to verify them."""
-
-    kind: str
-    root: CertificateAuthority
-    maker: Issued
-    signer: Issued
-    other_signer: Issued
-    trust: Trust
-
-
-_PKIS: dict[str, SealPKI] = {}
-
-
-def seal_pki(kind: str) -> SealPKI:
-    """One PKI per key kind for the whole session (key generation is the slow part)."""
-    if kind not in _PKIS:
-        root = CertificateAuthority.root(f"Seal Test Root ({kind})", key_kind=kind, not_before=T0)
-        life = timedelta(days=5 * 365)
-        maker = root.issue("制章者 seal maker", key_kind=kind, not_before=T0, lifetime=life)
-        signer = root.issue("33010600000001", key_kind=kind, not_before=T0, lifetime=life,
-                            organization="91320115MA202UKD7X某某有限公司")
-        other = root.issue("someone else", key_kind=kind, not_before=T0, lifetime=life)
-        trust = Trust(anchors=(root.der,), crls=(root.crl(this_update=SIGNING_TIME),))
-        _PKIS[kind] = SealPKI(kind, root, maker, signer, other, trust)
-    return _PKIS[kind]
+from esealkit.seals import Seal  # noqa: E402
 
 
 @pytest.fixture(scope="session", params=KINDS)
 def pki(request: pytest.FixtureRequest) -> SealPKI:
     return seal_pki(str(request.param))
-
-
-def build_seal(pki: SealPKI, **overrides: Any) -> Seal:
-    args: dict[str, Any] = dict(
-        es_id="33010600000001",
-        name="合同专用章",
-        type=4,
-        maker_key=pki.maker.key,
-        maker_cert_der=pki.maker.der,
-        signer_certs=[pki.signer.der],
-        valid_from=VALID_FROM,
-        valid_to=VALID_TO,
-        picture=SealPicture("PNG", tiny_png(), 42, 42),
-    )
-    args.update(overrides)
-    return make_seal(**args)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from asn1crypto import core
-from conftest import SIGNING_TIME, VALID_FROM, VALID_TO, SealPKI, build_seal, seal_pki, tiny_png
+from seal_helpers import SIGNING_TIME, VALID_FROM, VALID_TO, SealPKI, build_seal, seal_pki, tiny_png
 
 from esealkit.crypto import SM2_WITH_SM3, digest
 from esealkit.report import Indication, SubIndication

@@ -90,7 +90,7 @@ def test_openssl_signature_on_a_tampered_message_fails(keys_dir: Path) -> None:
 
 
 def test_seal_made_with_an_openssl_key_verifies_with_openssl(keys_dir: Path) -> None:
-    from conftest import build_seal, seal_pki
+    from seal_helpers import build_seal, seal_pki
 
     pki = seal_pki("sm2")
     key = _esealkit_key(keys_dir)

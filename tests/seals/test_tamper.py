@@ -6,9 +6,9 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-from conftest import SIGNING_TIME, build_seal, seal_pki
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from seal_helpers import SIGNING_TIME, build_seal, seal_pki
 
 from esealkit.errors import MalformedInput
 from esealkit.pki import PathValidator
