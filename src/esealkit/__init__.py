@@ -1,6 +1,16 @@
 """esealkit: verify, seal and sign PDF and OFD documents with e-seals (电子印章), and manage
-e-licences (电子证照) and certificate-free matters (免证办)."""
+e-licences (电子证照) and certificate-free matters (免证办).
 
+    >>> from esealkit import Trust, verify_pdf
+    >>> report = verify_pdf("contract.pdf", trust=Trust.load(["root.pem"]))   # doctest: +SKIP
+    >>> bool(report), report.message                                           # doctest: +SKIP
+    (True, '1 signature, all passed')
+"""
+
+from esealkit.engine import Verifier, verify_pdf
+from esealkit.errors import EsealkitError, InvalidIdentifier, MalformedInput, PolicyError, StoreError
+from esealkit.pki import Trust
+from esealkit.policy import ValidationPolicy
 from esealkit.report import (
     Check,
     DocumentReport,
@@ -8,6 +18,7 @@ from esealkit.report import (
     SignatureKind,
     SignatureReport,
     SubIndication,
+    VerificationFailed,
 )
 
 __version__ = "0.1.0"
@@ -15,9 +26,19 @@ __version__ = "0.1.0"
 __all__ = [
     "Check",
     "DocumentReport",
+    "EsealkitError",
     "Indication",
+    "InvalidIdentifier",
+    "MalformedInput",
+    "PolicyError",
     "SignatureKind",
     "SignatureReport",
+    "StoreError",
     "SubIndication",
+    "Trust",
+    "ValidationPolicy",
+    "VerificationFailed",
+    "Verifier",
     "__version__",
+    "verify_pdf",
 ]
