@@ -162,3 +162,14 @@ def demo(output_dir: str) -> None:
     from esealkit.demo import run_demo
 
     sys.exit(run_demo(Path(output_dir), sys.stdout))
+
+
+def _register_subcommands() -> None:
+    from esealkit.cli.registry import registry
+    from esealkit.cli.seal import seal
+
+    main.add_command(seal)
+    main.add_command(registry)
+
+
+_register_subcommands()
