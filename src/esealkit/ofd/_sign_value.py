@@ -43,6 +43,19 @@ class SignOutcome:
     signer: SignerSummary | None
 
 
+def _summary(cert: x509.Certificate) -> SignerSummary | None:
+    # Real CA names break asn1crypto's typed parsing (x500UniqueIdentifier as UTF8String).
+    try:
+        return cms.signer_summary(cert)
+    except (ValueError, TypeError):
+        return None
+
+
+def _subject(cert: x509.Certificate) -> str:
+    summary = _summary(cert)
+    return summary.subject if summary else "(subject not readable)"
+
+
 def _kind(value: bytes) -> str:
     """ "signed_data", "bare" (an SM2/ECDSA value) or "unknown"."""
     if len(value) == 64:
@@ -88,7 +101,7 @@ def _signed_data_checks(value: bytes, xml: bytes, trust_check: TrustCheck) -> Si
                                        "the SignedData's content is neither this Signature.xml nor its digest: "
                                        "Signature.xml was changed after signing"))
         checks.extend(cms.check_signed_data(info))
-    signer = cms.signer_summary(info.signer_cert) if info.signer_cert is not None else None
+    signer = _summary(info.signer_cert) if info.signer_cert is not None else None
     if info.signer_cert is not None:
         others = [c for c in info.certificates if c != info.signer_cert.dump()]
         checks.append(trust_check(info.signer_cert.dump(), others, info.signing_time))
@@ -120,9 +133,9 @@ def _bare_checks(value: bytes, xml: bytes, method: str | None, certificates: Seq
             continue
         checks.append(Check.passed("signature_value",
                                    f"the signature over this Signature.xml is valid with the supplied certificate "
-                                   f"{cert.subject.human_friendly}"))
+                                   f"{_subject(cert)}"))
         checks.append(trust_check(cert_der, [c for c in certificates if c != cert_der], None))
-        return SignOutcome(tuple(checks), cms.signer_summary(cert))
+        return SignOutcome(tuple(checks), _summary(cert))
     checks.append(Check.failed("signature_value", SubIndication.SIG_CRYPTO_FAILURE,
                                f"the signature over this Signature.xml does not verify with any of the "
                                f"{len(certificates)} supplied certificate(s)"))
