@@ -79,15 +79,7 @@ def _sig(report_sigs: tuple[SignatureReport, ...], sig_id: str) -> SignatureRepo
     return found[0]
 
 
-# Cases that need work elsewhere: the SES v1 signature of n.ofd holds an IA5String where
-# the certificate list should be, which esealkit.seals does not parse yet.
-_PENDING = {"n.ofd": "esealkit.seals does not yet parse n.ofd's non-standard SES v1 signature"}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(reason=_PENDING[n], strict=False)) if n in _PENDING else n
-    for n in sorted(CASES)
-])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_corpus_file(name: str) -> None:
     expected_checks, failing_refs, (indication, sub) = CASES[name]
     report = verify_ofd(CORPUS / name)
