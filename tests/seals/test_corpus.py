@@ -6,6 +6,7 @@ trust-independent checks that must hold.
 
 from __future__ import annotations
 
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,3 +97,77 @@ def test_corpus_seal_signature_wrong_data(corpus: Path, name: str, version: int)
     report = verify_seal_signature((corpus / name).read_bytes(), data=b"not the signed Signature.xml")
     assert report.indication is Indication.TOTAL_FAILED
     assert report.sub_indication is SubIndication.HASH_FAILURE
+
+
+# --- the SES structures inside the corpus OFDs (the OFD verifier checks the rest) -------
+
+EMBEDDED = [
+    ("1.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("999.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("draw_param_ref.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("SignScaleError.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("signedFile.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("v4signed.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("SESV4SignDoc.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("allprotected.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("V4RideRight.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("h.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("h.ofd", "Doc_0/Signs/Sign_1/SignedValue.dat"),
+    ("keyword.ofd", "Doc_0/Signs/Sign_1/SignedValue.dat"),  # raw r‖s signature value, TBS extDatas
+    ("zsbk.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"),
+    ("zsbk.ofd", "Doc_0/Signs/Sign_1/SignedValue.dat"),
+]
+
+
+def _member(corpus: Path, ofd: str, name: str) -> bytes:
+    with zipfile.ZipFile(corpus / ofd) as package:
+        return package.read(name)
+
+
+def _signature_xml_name(name: str) -> str:
+    return name.rsplit("/", 1)[0] + "/Signature.xml"
+
+
+@pytest.mark.parametrize(("ofd", "name"), EMBEDDED, ids=[f"{o}:{n.split('/')[2]}" for o, n in EMBEDDED])
+def test_corpus_ofd_seal_signature(corpus: Path, ofd: str, name: str) -> None:
+    der = _member(corpus, ofd, name)
+    data = _member(corpus, ofd, _signature_xml_name(name))
+    report = verify_seal_signature(der, data=data)
+    for check in ("seal_format", "header", "signature_value", "signer_binding", "data_hash", "seal_maker_signature"):
+        assert report.check(check).indication is Indication.TOTAL_PASSED, (check, report.check(check))  # type: ignore[union-attr]
+
+
+def test_corpus_keyword_ofd_has_raw_signature_and_ext_datas(corpus: Path) -> None:
+    sig = parse_seal_signature(_member(corpus, "keyword.ofd", "Doc_0/Signs/Sign_1/SignedValue.dat"))
+    assert len(sig.signature) == 64  # raw r‖s
+    assert sig.ext_datas and sig.seal.vendor_id == "SHANDONG.TONGZHIWEIYE" and sig.seal.type == 6
+
+
+def test_corpus_n_ofd_v1_signature(corpus: Path) -> None:
+    """n.ofd (README): the v1 seal holds; the signature and dataHash fail; the certificate
+    list holds the string "1", so no signer binding is possible."""
+    der = _member(corpus, "n.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat")
+    sig = parse_seal_signature(der)
+    assert sig.structure_version == 1 and sig.seal.version == 1
+    assert sig.seal.signer_certs == (b"1",)
+    assert sig.signing_time == datetime(2020, 1, 25, 7, 31, 56, 377000, tzinfo=UTC)
+    data = _member(corpus, "n.ofd", "Doc_0/Signs/Sign_0/Signature.xml")
+    report = verify_seal_signature(der, data=data)
+    indications = {c.name: c.indication for c in report.checks}
+    assert indications["seal_maker_signature"] is Indication.TOTAL_PASSED
+    assert indications["signature_value"] is Indication.TOTAL_FAILED
+    assert indications["data_hash"] is Indication.TOTAL_FAILED
+    assert report.check("signer_binding").sub_indication is SubIndication.SIGNER_NOT_BOUND_TO_SEAL  # type: ignore[union-attr]
+    assert report.indication is Indication.TOTAL_FAILED
+
+
+def test_corpus_round_trip_is_byte_identical(corpus: Path) -> None:
+    from esealkit.seals import asn1
+
+    for name, spec in [("UserV1.esl", asn1.SESSealV1), ("UserV4.esl", asn1.SESSealV4),
+                       ("UserV5_ts.esl", asn1.SESSealV4), ("SignedValueV4.dat", asn1.SESSignatureV4),
+                       ("SignedValueV5.dat", asn1.SESSignatureV4)]:
+        der = (corpus / name).read_bytes()
+        parsed = spec.load(der)
+        parsed.native  # noqa: B018 - parse every field before re-encoding
+        assert spec.load(der).dump(force=True) == der, name

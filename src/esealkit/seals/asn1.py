@@ -25,6 +25,7 @@ from __future__ import annotations
 from asn1crypto import core, x509
 
 __all__ = [
+    "AnyList",
     "CertDigestList",
     "CertDigestObj",
     "CertInfoList",
@@ -118,13 +119,22 @@ class SESPropertyInfoV4(core.Sequence):  # type: ignore[misc]  # asn1crypto is u
     ]
 
 
+class AnyList(core.SequenceOf):  # type: ignore[misc]  # asn1crypto is untyped
+    """SEQUENCE OF anything: read element by element."""
+
+    _child_spec = core.Any
+
+
 class SESPropertyInfoV1(core.Sequence):  # type: ignore[misc]  # asn1crypto is untyped
-    """v1 SES_ESPropertyInfo: no ``cert_list_type``; dates are UTCTime (GeneralizedTime accepted)."""
+    """v1 SES_ESPropertyInfo: no ``cert_list_type``; dates are UTCTime (GeneralizedTime accepted).
+
+    ``cert_list`` should be SEQUENCE OF OCTET STRING; a real file holds an IA5String "1"
+    there, so the elements are kept as ``Any`` and their contents taken as they are."""
 
     _fields = [
         ("type", core.Integer),
         ("name", core.UTF8String),
-        ("cert_list", CertInfoList),
+        ("cert_list", AnyList),
         ("create_date", x509.Time),
         ("valid_start", x509.Time),
         ("valid_end", x509.Time),
@@ -223,18 +233,14 @@ class SESSignatureV1(core.Sequence):  # type: ignore[misc]  # asn1crypto is unty
     ]
 
 
-class _AnySequence(core.SequenceOf):  # type: ignore[misc]  # asn1crypto is untyped
-    _child_spec = core.Any
-
-
 def load_strict(spec: type[core.Asn1Value], der: bytes) -> core.Asn1Value:
     """Load ``der`` as ``spec``, refusing trailing bytes (raises ValueError/TypeError)."""
     return spec.load(der, strict=True)
 
 
 def _top_level_count(der: bytes, what: str) -> int:
-    outer = load_strict(_AnySequence, der)
-    if not isinstance(outer, _AnySequence):  # pragma: no cover - load returns the spec
+    outer = load_strict(AnyList, der)
+    if not isinstance(outer, AnyList):  # pragma: no cover - load returns the spec
         raise ValueError(f"{what} is not a SEQUENCE")
     return len(outer)
 

@@ -129,8 +129,8 @@ def detect_kind(der: bytes) -> str:
     """``"seal"`` or ``"signature"`` by content: a TBS_Sign starts with its INTEGER version,
     an SES_SealInfo with its header SEQUENCE.  Raises :class:`MalformedInput`."""
     try:
-        outer = asn1.load_strict(asn1._AnySequence, der)
-        first = outer[0].parse(asn1._AnySequence) if len(outer) else None
+        outer = asn1.load_strict(asn1.AnyList, der)
+        first = outer[0].parse(asn1.AnyList) if len(outer) else None
         if first is None or not len(first):
             raise MalformedInput("neither an SES_Seal nor an SES_Signature: the first element is empty")
         head = first[0].dump()[:1]
@@ -275,6 +275,14 @@ def _seal_v4(parsed: asn1.SESSealV4, der: bytes) -> Seal:
     )
 
 
+def _primitive_contents(value: core.Any) -> bytes:
+    """The contents of a primitive element of any tag (an OCTET STRING, or what a vendor put instead)."""
+    loaded = core.load(value.dump(), strict=True)
+    if loaded.method != 0:
+        raise MalformedInput("a v1 certList entry is a constructed value, not a certificate's octets")
+    return bytes(loaded.contents)
+
+
 def _seal_v1(parsed: asn1.SESSealV1, der: bytes) -> Seal:
     info = parsed["seal_info"]
     header = info["header"]
@@ -292,7 +300,7 @@ def _seal_v1(parsed: asn1.SESSealV1, der: bytes) -> Seal:
         type_name=seal_type_name(type_code, 1),
         name=str(prop["name"].native),
         cert_list_type=1,
-        signer_certs=tuple(bytes(c.native) for c in prop["cert_list"]),
+        signer_certs=tuple(_primitive_contents(c) for c in prop["cert_list"]),
         signer_cert_digests=(),
         created=_time(prop["create_date"]),
         valid_from=_time(prop["valid_start"]),
