@@ -62,7 +62,8 @@ def _read_csv(data: bytes, file: str) -> Table:
         line = data[: exc.start].count(b"\n") + 1
         raise _reject(file, line, f"not UTF-8 text (byte {exc.start}): save as CSV UTF-8") from exc
     if "\x00" in text:
-        raise _reject(file, 0, "contains NUL characters: not a CSV text file")
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise _reject(file, line, "contains a NUL character: not a CSV text file")
     # csv counts physical lines, so quoted multi-line cells keep spreadsheet row numbers right.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
