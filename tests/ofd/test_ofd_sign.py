@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ofd_fixtures import make_zip, read_zip
+from ofd_fixtures import SIGNING_TIME, OfdPKI, make_zip, read_zip
 
-from conftest import SIGNING_TIME, OfdPKI
 from esealkit.crypto import digest
 from esealkit.ofd import OfdPackage, read_documents, read_signature_xml, verify_ofd
 from esealkit.ofd.build import build_ofd

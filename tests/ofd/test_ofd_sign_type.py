@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 from asn1crypto import algos, cms, core
-from ofd_fixtures import make_zip, read_zip
+from ofd_fixtures import OfdPKI, make_zip, read_zip
 
-from conftest import OfdPKI
 from esealkit.crypto import SM2_WITH_SM3, SignatureAlgorithm, digest, sign
 from esealkit.ofd import verify_ofd
 from esealkit.ofd.build import build_ofd
