@@ -171,3 +171,25 @@ def test_corpus_round_trip_is_byte_identical(corpus: Path) -> None:
         parsed = spec.load(der)
         parsed.native  # noqa: B018 - parse every field before re-encoding
         assert spec.load(der).dump(force=True) == der, name
+
+
+OWNERS = [
+    ("keyword.ofd", "Sign_1", "淄博市周村区自然资源局", "11370306MB2867521U", "37030000001721"),
+    ("zsbk.ofd", "Sign_0", "云南省住房和城乡建设厅", "115300000151003540", "53011200000556"),
+    ("1.ofd", "Sign_0", "国家税务总局浙江省税务局", None, None),
+]
+
+
+@pytest.mark.parametrize(("ofd", "sign", "name", "uscc", "code"), OWNERS, ids=[o[0] for o in OWNERS])
+def test_corpus_seal_owner(corpus: Path, ofd: str, sign: str, name: str, uscc: str | None, code: str | None) -> None:
+    from esealkit.seals import seal_owner
+
+    sig = parse_seal_signature(_member(corpus, ofd, f"Doc_0/Signs/{sign}/SignedValue.dat"))
+    owner = seal_owner(sig.seal)
+    assert owner is not None and (owner.name, owner.uscc, owner.seal_code) == (name, uscc, code)
+
+
+def test_corpus_undecodable_subject_still_summarised(corpus: Path) -> None:
+    # zsbk.ofd's signer certificate has an e-mail attribute asn1crypto cannot decode.
+    report = verify_seal_signature(_member(corpus, "zsbk.ofd", "Doc_0/Signs/Sign_0/SignedValue.dat"))
+    assert report.signer is not None and "云南省住房和城乡建设厅" in report.signer.subject

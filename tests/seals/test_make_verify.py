@@ -215,3 +215,12 @@ def test_make_seal_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError):
         build_seal(pki, valid_from=datetime(2026, 1, 1))
     assert build_seal(pki, picture=SealPicture("PNG", tiny_png(), 40, 30)).picture.height_mm == 30
+
+
+def test_owner_of_a_made_seal() -> None:
+    from esealkit.seals import seal_owner
+
+    owner = seal_owner(build_seal(seal_pki("sm2")))
+    assert owner is not None
+    assert (owner.name, owner.uscc, owner.seal_code) == ("某某有限公司", "91320115MA202UKD7X", "33010600000001")
+    assert seal_owner(build_seal(seal_pki("sm2"), cert_list_type=2)) is None

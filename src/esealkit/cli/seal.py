@@ -34,6 +34,7 @@ from esealkit.seals import (
     verify_seal_signature,
 )
 from esealkit.seals._checks import signer_summary
+from esealkit.seals.owner import seal_owner
 
 __all__ = ["seal", "seal_facts", "signature_facts"]
 
@@ -70,8 +71,14 @@ def seal_facts(seal: Seal) -> dict[str, Any]:
         "sign_alg": seal.sign_alg,
         "cert_list_type": seal.cert_list_type,
         "signers": signers,
+        "owner": _owner_facts(seal),
         "timestamp": seal.timestamp is not None,
     }
+
+
+def _owner_facts(seal: Seal) -> dict[str, Any] | None:
+    owner = seal_owner(seal)
+    return None if owner is None else {"name": owner.name, "uscc": owner.uscc, "seal_code": owner.seal_code}
 
 
 def signature_facts(sig: SealSignature) -> dict[str, Any]:

@@ -9,7 +9,7 @@ Modules: :mod:`~esealkit.seals.asn1` (ASN.1 specs), :mod:`~esealkit.seals.model`
 ``Seal``/``SealSignature`` models and parsers), :mod:`~esealkit.seals.make` (make seals and
 seal signatures), :mod:`~esealkit.seals.verify` (verification reports),
 :mod:`~esealkit.seals.picture` (draw and load seal pictures), :mod:`~esealkit.seals.types`
-(seal type names).
+(seal type names), :mod:`~esealkit.seals.owner` (the owner named by the certificates).
 """
 
 from esealkit.seals.make import (
@@ -28,6 +28,7 @@ from esealkit.seals.model import (
     parse_seal,
     parse_seal_signature,
 )
+from esealkit.seals.owner import SealOwner, certificate_owner, seal_owner
 from esealkit.seals.picture import (
     check_picture,
     cjk_font_path,
@@ -43,9 +44,11 @@ __all__ = [
     "CertDigest",
     "ExtData",
     "Seal",
+    "SealOwner",
     "SealPicture",
     "SealSignature",
     "SealStatusLookup",
+    "certificate_owner",
     "check_picture",
     "cjk_font_path",
     "detect_kind",
@@ -54,6 +57,7 @@ __all__ = [
     "make_seal",
     "parse_seal",
     "parse_seal_signature",
+    "seal_owner",
     "seal_summary",
     "seal_type_name",
     "sign_digest_with_seal",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -24,6 +23,7 @@ from esealkit.pki import PathValidator, Trust, verify_timestamp_token
 from esealkit.policy import DEFAULT_POLICY, ValidationPolicy
 from esealkit.report import Check, Indication, SignerSummary, SubIndication
 from esealkit.seals.model import Seal, SealSignature
+from esealkit.seals.owner import certificate_summary
 from esealkit.seals.picture import check_picture
 
 __all__ = [
@@ -60,16 +60,7 @@ def _spki(cert_der: bytes) -> bytes:
 
 def signer_summary(cert_der: bytes) -> SignerSummary | None:
     """Subject, issuer, serial and SHA-256 of a DER certificate; ``None`` if it does not parse."""
-    try:
-        cert = x509.Certificate.load(cert_der, strict=True)
-        return SignerSummary(
-            subject=cert.subject.human_friendly,
-            issuer=cert.issuer.human_friendly,
-            serial=format(cert.serial_number, "x"),
-            sha256=hashlib.sha256(cert_der).hexdigest(),
-        )
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
-        return None
+    return certificate_summary(cert_der)
 
 
 def _verify_any(spki: bytes, alg: SignatureAlgorithm, value: bytes, candidates: Sequence[bytes]) -> int | None:
