@@ -276,3 +276,14 @@ def test_structural_mutations_never_raise(name: str, position: int, cut: int, fr
     for sig in report.signatures:
         assert sig.check("internal_error") is None, sig.check("internal_error")
     report.to_dict()
+
+
+def test_file_object_name_and_naive_validation_time(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    path = tmp_path / "b.ofd"
+    path.write_bytes((CORPUS / "1.ofd").read_bytes())
+    with open(path, "rb") as fh:
+        report = verify_ofd(fh, at=datetime(2021, 1, 1))
+    assert report.path == str(path)
+    assert report.signatures[0].check("references").indication is Indication.TOTAL_PASSED  # type: ignore[union-attr]

@@ -254,7 +254,15 @@ def verify_ofd(source: Source, *, trust: Trust | PathValidator | None = None,
     Type="Sign" signatures that carry none (bare SM2 values).  ``path`` names the document
     in the report (default: the path given, or "<memory>").
     """
-    name = path or (os.fspath(source) if isinstance(source, str | os.PathLike) else "<memory>")
+    if path is not None:
+        name = path
+    elif isinstance(source, str | os.PathLike):
+        name = os.fspath(source)
+    else:
+        file_name = getattr(source, "name", None)
+        name = file_name if isinstance(file_name, str) else "<memory>"
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # a naive validation time is taken as UTC
     ctx = _Context(_validator(trust, policy), policy, at, store, tuple(certificates))
     try:
         pkg = OfdPackage(read_source(source, limits), limits)
