@@ -287,3 +287,10 @@ def test_file_object_name_and_naive_validation_time(tmp_path: Path) -> None:
         report = verify_ofd(fh, at=datetime(2021, 1, 1))
     assert report.path == str(path)
     assert report.signatures[0].check("references").indication is Indication.TOTAL_PASSED  # type: ignore[union-attr]
+
+
+@pytest.mark.timeout(10)
+def test_deeply_nested_xml_is_rejected() -> None:
+    deep = b"<a>" * 100_000 + b"</a>" * 100_000
+    message = _format_failure(make_zip({**SKELETON, "Doc_0/Document.xml": deep}))
+    assert "Document.xml" in message
