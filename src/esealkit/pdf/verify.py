@@ -125,19 +125,18 @@ def _verify_signature(
         digest = _hash_ranges(view, sig, info.digest_algorithm) if info.digest_algorithm not in verifier.policy.weak_digests else None
         cms_checks = cms.check_signed_data(info, content_digest=digest, weak_digests=verifier.policy.weak_digests)
     checks.extend(cms_checks)
-    signer = cms.signer_summary(info.signer_cert) if info.signer_cert is not None else None
+    signer = cms.signer_summary(info.signer_cert_der) if info.signer_cert_der is not None else None
     timestamp_time: datetime | None = None
     if info.timestamp_token is not None:
-        signature_value = info.signer_info["signature"].native
         ts = verify_timestamp_token(
-            info.timestamp_token, lambda alg: crypto.digest(alg, signature_value),
+            info.timestamp_token, lambda alg: crypto.digest(alg, info.signature),
             validator=verifier.validator, at=verifier.validation_time, prefix="timestamp")
         checks.extend(ts.checks)
         timestamp_time = ts.time
-    if info.signer_cert is not None:
+    if info.signer_cert_der is not None:
         at = timestamp_time or verifier.validation_time
         checks.append(verifier.trust_check(
-            info.signer_cert.dump(), at=at, purpose="signing",
+            info.signer_cert_der, at=at, purpose="signing",
             extra_certs=info.certificates + doc.dss_certs,
             extra_crls=info.crls + doc.dss_crls,
             extra_ocsps=info.ocsps + doc.dss_ocsps,

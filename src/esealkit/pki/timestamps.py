@@ -69,12 +69,12 @@ def verify_timestamp_token(
     checks.append(Check.passed(f"{prefix}_imprint", f"the timestamp covers the data ({algorithm})"))
     for check in cms.check_signed_data(info):
         checks.append(Check(f"{prefix}_{check.name}", check.indication, check.sub_indication, check.message, check.details))
-    if info.signer_cert is not None and all(c.indication is Indication.TOTAL_PASSED for c in checks):
+    if info.signer_cert_der is not None and all(c.indication is Indication.TOTAL_PASSED for c in checks):
         if validator is None:
             checks.append(Check.indeterminate(f"{prefix}_trust", SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
                                               "no trust anchors given for the timestamp authority"))
         else:
-            path = validator.validate(info.signer_cert.dump(), at=at, purpose="timestamping",
+            path = validator.validate(info.signer_cert_der, at=at, purpose="timestamping",
                                       extra_certs=info.certificates, extra_crls=info.crls, extra_ocsps=info.ocsps)
             c = path.check
             checks.append(Check(f"{prefix}_trust", c.indication, c.sub_indication, f"timestamp authority: {c.message}"))
