@@ -18,7 +18,7 @@ seals in the wild do (STANDARDS.md §1.4).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +30,10 @@ from esealkit.crypto import digest as compute_digest
 from esealkit.seals import asn1
 from esealkit.seals.model import ExtData, Seal, SealPicture, parse_seal
 
-__all__ = ["make_seal", "sign_digest_with_seal", "sign_with_seal", "signature_algorithm_for_key"]
+__all__ = ["Timestamper", "make_seal", "sign_digest_with_seal", "sign_with_seal", "signature_algorithm_for_key"]
+
+# Called with a signature value, returns a DER RFC 3161 TimeStampToken over it (e.g. from a TSA).
+Timestamper = Callable[[bytes], bytes]
 
 _EC_OIDS = {256: "1.2.840.10045.4.3.2", 384: "1.2.840.10045.4.3.3", 521: "1.2.840.10045.4.3.4"}
 
@@ -95,15 +98,20 @@ def make_seal(
     version: int = 4,
     cert_digest: str = "sm3",
     ext_datas: Sequence[ExtData] = (),
+    timestamp: Timestamper | None = None,
 ) -> Seal:
-    """Make and sign an SES_Seal (v4, or v5 without a seal timestamp).
+    """Make and sign an SES_Seal (v4, or v5 with an optional seal timestamp).
 
     ``signer_certs`` are the DER certificates allowed to use the seal; with
     ``cert_list_type=2`` the seal lists their ``cert_digest`` digests instead.
-    ``created`` defaults to ``valid_from``.  Raises ``ValueError`` on bad arguments.
+    ``created`` defaults to ``valid_from``.  ``timestamp`` (v5 only) is called with the
+    maker's signature value and returns the DER timestamp token stored in the seal.
+    Raises ``ValueError`` on bad arguments.
     """
     if version not in (4, 5):
         raise ValueError("make_seal makes version 4 or 5 seals")
+    if timestamp is not None and version != 5:
+        raise ValueError("only version 5 seals carry a seal timestamp")
     if cert_list_type not in (1, 2):
         raise ValueError("cert_list_type is 1 (certificates) or 2 (certificate digests)")
     if not signer_certs:
@@ -151,6 +159,8 @@ def make_seal(
             "signed_value": value,
         }
     )
+    if timestamp is not None:
+        seal["timestamp"] = bytes(timestamp(value))
     return parse_seal(seal.dump())
 
 
@@ -162,6 +172,7 @@ def sign_digest_with_seal(
     data_hash: bytes,
     property_info: str,
     signing_time: datetime,
+    timestamp: Timestamper | None = None,
 ) -> bytes:
     """A DER SES_Signature over an already computed ``data_hash`` (see :func:`sign_with_seal`)."""
     if seal.version not in (4, 5):
@@ -192,6 +203,8 @@ def sign_digest_with_seal(
             "signature": value,
         }
     )
+    if timestamp is not None:
+        signature["timestamp"] = bytes(timestamp(value))
     return bytes(signature.dump())
 
 
@@ -204,11 +217,14 @@ def sign_with_seal(
     property_info: str,
     signing_time: datetime,
     digest: str = "sm3",
+    timestamp: Timestamper | None = None,
 ) -> bytes:
     """Use ``seal`` on ``data``: a DER SES_Signature whose dataHash is ``digest(data)``.
 
     In OFD, ``data`` is the exact bytes of Signature.xml and ``property_info`` its absolute
     path.  The signer's certificate must be one the seal lists (``ValueError`` otherwise).
+    ``timestamp``, when given, is called with the signature value and returns a DER RFC 3161
+    TimeStampToken over it, stored as the signature's ``timeStamp``.
     """
     return sign_digest_with_seal(
         seal,
@@ -217,4 +233,5 @@ def sign_with_seal(
         data_hash=compute_digest(digest, data),
         property_info=property_info,
         signing_time=signing_time,
+        timestamp=timestamp,
     )

@@ -19,6 +19,7 @@ valid timestamp proves, else at the signing time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from esealkit.errors import MalformedInput
@@ -67,7 +68,8 @@ def _now(at: datetime | None) -> datetime:
 
 
 def _seal_checks(seal: Seal, *, t: datetime, what: str, validator: PathValidator | None,
-                 store: SealStatusLookup | None, path_time: datetime) -> tuple[list[Check], str | None]:
+                 store: SealStatusLookup | None, path_time: datetime,
+                 extra_certs: Sequence[bytes]) -> tuple[list[Check], str | None]:
     """The checks of the seal itself, common to a bare seal and a seal inside a signature."""
     checks = [
         maker_signature_check(seal),
@@ -77,7 +79,8 @@ def _seal_checks(seal: Seal, *, t: datetime, what: str, validator: PathValidator
     if seal.timestamp is not None:
         checks.append(timestamp_check(seal.timestamp, seal.signed_value, validator=validator, at=t,
                                       name="seal_timestamp")[0])
-    checks.append(trust_check("seal_maker_trust", seal.maker_cert, validator, path_time, purpose="seal_maker"))
+    checks.append(trust_check("seal_maker_trust", seal.maker_cert, validator, path_time, purpose="seal_maker",
+                              extra_certs=extra_certs))
     status = None
     if store is not None:
         check, status = status_check(store, seal, t)
@@ -87,13 +90,14 @@ def _seal_checks(seal: Seal, *, t: datetime, what: str, validator: PathValidator
 
 def verify_seal(seal: Seal | bytes, *, at: datetime | None = None, trust: Trust | PathValidator | None = None,
                 store: SealStatusLookup | None = None, id: str = "seal",
-                policy: ValidationPolicy | None = None) -> SignatureReport:
+                policy: ValidationPolicy | None = None, extra_certs: Sequence[bytes] = ()) -> SignatureReport:
     """Verify a bare e-seal (an ``.esl`` file): maker's signature, validity at ``at``
     (default now), picture, the maker's X.509 path and, with a store, the seal's status.
 
     ``trust`` is a :class:`~esealkit.pki.Trust` (validated with ``policy``, default
     :data:`~esealkit.policy.DEFAULT_POLICY`) or a ready :class:`~esealkit.pki.PathValidator`
-    (reuse one across many seals: it caches paths)."""
+    (reuse one across many seals: it caches paths).  ``extra_certs`` are intermediate CA
+    certificates that came with the seal (e.g. from the document)."""
     if isinstance(seal, bytes | bytearray | memoryview):
         try:
             seal = parse_seal(bytes(seal))
@@ -106,7 +110,8 @@ def verify_seal(seal: Seal | bytes, *, at: datetime | None = None, trust: Trust 
         header_check(seal),
     ]
     seal_checks, status = _seal_checks(seal, t=t, what="the validation time",
-                                       validator=make_validator(trust, policy), store=store, path_time=t)
+                                       validator=make_validator(trust, policy), store=store, path_time=t,
+                                       extra_certs=extra_certs)
     checks.extend(seal_checks)
     return SignatureReport(id=id, kind=SignatureKind.SEAL, checks=tuple(checks), signer=None,
                            seal=seal_summary(seal, status))
@@ -114,7 +119,8 @@ def verify_seal(seal: Seal | bytes, *, at: datetime | None = None, trust: Trust 
 
 def verify_seal_signature(sig: SealSignature | bytes, *, data: bytes | None = None, at: datetime | None = None,
                           trust: Trust | PathValidator | None = None, store: SealStatusLookup | None = None,
-                          id: str = "seal", policy: ValidationPolicy | None = None) -> SignatureReport:
+                          id: str = "seal", policy: ValidationPolicy | None = None,
+                          extra_certs: Sequence[bytes] = ()) -> SignatureReport:
     """Verify a seal signature (``SignedValue.dat``): the signer's signature over TBS_Sign,
     the signer bound to the seal, ``dataHash`` against ``data`` (the signed original; without
     it that check is INDETERMINATE), the seal itself at the signing time, the optional
@@ -143,9 +149,11 @@ def verify_seal_signature(sig: SealSignature | bytes, *, data: bytes | None = No
         check, timestamp_time = timestamp_check(sig.timestamp, sig.signature, validator=validator, at=_now(at))
         checks.append(check)
     path_time = _now(at) if at is not None else (timestamp_time or t)
-    seal_checks, status = _seal_checks(seal, t=t, what=what, validator=validator, store=store, path_time=path_time)
+    seal_checks, status = _seal_checks(seal, t=t, what=what, validator=validator, store=store, path_time=path_time,
+                                       extra_certs=extra_certs)
     checks.extend(seal_checks)
-    checks.append(trust_check("signer_trust", sig.signer_cert, validator, path_time, purpose="signing"))
+    checks.append(trust_check("signer_trust", sig.signer_cert, validator, path_time, purpose="signing",
+                              extra_certs=extra_certs))
     return SignatureReport(
         id=id,
         kind=SignatureKind.SEAL,
