@@ -69,10 +69,11 @@ def generate_city(directory: Path, seed: int = 7, scale: float = 1.0) -> dict[st
     types = []
     for i in range(n_types):
         since = back = None
-        if rng.random() < 0.8:
+        # The most requested types (low i) are the ones still missing, as in real cities.
+        if rng.random() < (0.1 if i < 40 else 0.15):
             since = _day(rng, date(2018, 1, 1), date(2026, 12, 31))
-            if rng.random() < 0.7:
-                back = _day(rng, date(2015, 1, 1), since)
+            if rng.random() < 0.5:
+                back = _day(rng, date(2019, 1, 1), since) if since > date(2019, 1, 1) else since
         types.append((f"LT{i:04d}", f"证照类型{i:04d}", rng.choice(departments),
                       rng.choice(["legal_person", "natural_person", "other_organisation"]),
                       since, back))  # fmt: skip
@@ -85,7 +86,7 @@ def generate_city(directory: Path, seed: int = 7, scale: float = 1.0) -> dict[st
         k = rng.choice([0, 1, 1, 1, 2, 2, 3, 4]) if rng.random() > 0.03 else 0
         required = sorted({t[0] for t in rng.choices(types, weights=weights, k=k)})
         waived = [f"{c}:{rng.choice(['data_sharing', 'commitment', 'cancelled'])}"
-                  for c in required if rng.random() < 0.12]  # fmt: skip
+                  for c in required if rng.random() < 0.03]  # fmt: skip
         for c in required:
             by_type.setdefault(c, []).append(code)
         matters.append((code, f"事项{i:05d}（新办）", rng.choice(departments), rng.choice(counties),
@@ -99,14 +100,15 @@ def generate_city(directory: Path, seed: int = 7, scale: float = 1.0) -> dict[st
         t = rng.choices(types, weights=weights)[0]
         day = _day(rng, date(2019, 1, 1), AS_OF)
         digital = t[4] is not None and day >= t[4]
-        electronic = rng.random() < (0.97 if digital else 0.1)
+        electronic = rng.random() < (0.97 if digital else 0.7)
         licence = f"L{i:08d}"
         issued.append((licence, t[0], day))
         events.append((licence, t[0], day.isoformat(), "true" if electronic else "false", "", ""))
     usable = [x for x in issued if x[1] in by_type]
     for _ in range(n_uses if usable else 0):
         licence, type_code, day = rng.choice(usable)
-        matter = rng.choice(by_type[type_code])
+        users = by_type[type_code]
+        matter = rng.choice(users[: max(1, len(users) * 2 // 3)])  # some matters never use one
         events.append((licence, type_code, "", "", matter,
                        _day(rng, day, day + timedelta(days=400)).isoformat()))  # fmt: skip
     assert all(e[1] in type_by_code for e in events)

@@ -195,10 +195,16 @@ def render_html(report: KpiReport, plan: Plan) -> str:
         )
     if plan.current >= plan.target:
         plan_sentence = "The certificate-free target is reached."
-    else:
+    elif plan.reachable:
         plan_sentence = (
             f"Make these {len(plan.chosen)} licence type(s) available next to reach "
             f"{plan.reached} certificate-free matters: {', '.join(plan.chosen) or '-'}."
+        )
+    else:
+        plan_sentence = (
+            f"The target of {plan.target} cannot be reached with the matters registered: "
+            f"making all {len(plan.chosen)} blocking licence type(s) available gives "
+            f"{plan.reached} certificate-free matters ({', '.join(plan.chosen) or '-'})."
         )
     return environment.from_string(_TEMPLATE).render(
         as_of=report.as_of.isoformat(),
