@@ -119,3 +119,48 @@ def test_show_garbage_fails(files: dict[str, Path]) -> None:
 def test_usage_errors_exit_2(files: dict[str, Path], args: tuple[str, ...]) -> None:
     code, _ = _run(*(a.format(seal=files["seal"]) for a in args))
     assert code == 2
+
+
+def _private_pem(key: object) -> bytes:
+    if type(key).__module__.startswith("tongsuopy"):
+        from tongsuopy.crypto import serialization as sm_serialization
+
+        return bytes(key.private_bytes(sm_serialization.Encoding.PEM,  # type: ignore[attr-defined]
+                                       sm_serialization.PrivateFormat.PKCS8, sm_serialization.NoEncryption()))
+    from cryptography.hazmat.primitives import serialization
+
+    return bytes(key.private_bytes(serialization.Encoding.PEM,  # type: ignore[attr-defined]
+                                   serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+@pytest.mark.parametrize("kind", ["sm2", "ecdsa-p256"])
+def test_make_then_verify(tmp_path: Path, kind: str) -> None:
+    pki = seal_pki(kind)
+    (tmp_path / "maker.key").write_bytes(_private_pem(pki.maker.key))
+    (tmp_path / "maker.der").write_bytes(pki.maker.der)
+    (tmp_path / "user.der").write_bytes(pki.signer.der)
+    (tmp_path / "root.der").write_bytes(pki.root.der)
+    (tmp_path / "root.crl").write_bytes(pki.trust.crls[0])
+    out = tmp_path / "Seal.esl"
+    code, output = _run("make", out, "--es-id", "33010600000001", "--name", "合同专用章", "--type", "4",
+                        "--maker-key", tmp_path / "maker.key", "--maker-cert", tmp_path / "maker.der",
+                        "--signer-cert", tmp_path / "user.der", "--valid-from", "2026-01-01T00:00:00+08:00",
+                        "--valid-to", "2028-01-01T00:00:00+08:00", "--size-mm", "40")
+    assert code == 0, output
+    code, output = _run("show", out, "--format", "json")
+    facts = json.loads(output)
+    assert facts["name"] == "合同专用章" and facts["picture"]["width_mm"] == 40
+    assert facts["owner"] == {"name": "某某有限公司", "uscc": "91320115MA202UKD7X", "seal_code": "33010600000001"}
+    code, output = _run("verify", out, "--trust", tmp_path / "root.der", "--crl", tmp_path / "root.crl",
+                        "--validation-time", "2026-06-01T16:00:00+08:00", "--format", "json")
+    assert code == 0, output
+
+
+def test_make_rejects_a_non_key(tmp_path: Path, files: dict[str, Path]) -> None:
+    pki = seal_pki("sm2")
+    (tmp_path / "maker.der").write_bytes(pki.maker.der)
+    code, output = _run("make", tmp_path / "x.esl", "--es-id", "1", "--name", "n", "--type", "1",
+                        "--maker-key", files["data"], "--maker-cert", tmp_path / "maker.der",
+                        "--signer-cert", tmp_path / "maker.der", "--valid-from", "2026-01-01T00:00:00+00:00",
+                        "--valid-to", "2027-01-01T00:00:00+00:00")
+    assert code == 2 and "private key" in output

@@ -136,3 +136,6 @@ def test_parsers_only_raise_malformed_input_on_damaged_der(data: st.DataObject) 
             parse(damaged)
         except MalformedInput:
             pass
+    # the verifiers turn every kind of damage into a report
+    assert verify_seal(damaged, at=SIGNING_TIME).checks
+    assert verify_seal_signature(damaged, data=DATA).checks

@@ -1,6 +1,9 @@
 """``esealkit seal``: show and verify e-seal files (.esl, DER SES_Seal) and seal-signature files
 (.dat, DER SES_Signature), told apart by content.
 
+    esealkit seal make Seal.esl --es-id 33010600000001 --name 合同专用章 --type 4 \
+        --maker-key maker.key --maker-cert maker.pem --signer-cert user.pem \
+        --valid-from 2026-01-01T00:00:00+08:00 --valid-to 2028-01-01T00:00:00+08:00 --owner 某某有限公司
     esealkit seal show Seal.esl --format json
     esealkit seal verify SignedValue.dat --data Signature.xml --trust root.pem --format json
 
@@ -208,3 +211,88 @@ def verify(file: str, data_path: str | None, trust_paths: tuple[str, ...], inter
         for check in (*report.checks, *(c for s in report.signatures for c in s.checks)):
             click.echo(f"  {check.indication.value:<13} {check.name}: {check.message}")
     sys.exit(0 if report else 1)
+
+
+def _load_private_key(path: str) -> Any:
+    """A PEM or DER private key (PKCS#8 or traditional, unencrypted); SM2 keys through tongsuopy."""
+    from cryptography.exceptions import UnsupportedAlgorithm as CryptographyUnsupported
+    from cryptography.hazmat.primitives import serialization
+
+    data = _read(path)
+    loaders = (serialization.load_pem_private_key, serialization.load_der_private_key)
+    for load in loaders:
+        try:
+            return load(data, password=None)
+        except CryptographyUnsupported:
+            break  # an SM2 key: cryptography knows the format but not the curve
+        except (ValueError, TypeError):
+            continue
+    try:
+        from tongsuopy.crypto import serialization as sm_serialization
+    except ImportError:
+        raise click.UsageError(f"{path}: not a private key cryptography can read (SM2 needs tongsuopy)") from None
+    for sm_load in (sm_serialization.load_pem_private_key, sm_serialization.load_der_private_key):
+        try:
+            return sm_load(data, password=None)
+        except (ValueError, TypeError):
+            continue
+    raise click.UsageError(f"{path}: not an unencrypted PEM or DER private key")
+
+
+def _certificates(paths: tuple[str, ...]) -> list[bytes]:
+    from esealkit.pki import read_der_objects
+
+    try:
+        return [der for path in paths for der in read_der_objects(path, kind="certificate")]
+    except PolicyError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@seal.command("make")
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@click.option("--es-id", required=True, help="Seal code (印章编码), e.g. 14 digits.")
+@click.option("--name", required=True, help="Seal name (印章名称), e.g. 合同专用章.")
+@click.option("--type", "type_", type=int, required=True, help="Seal type code (e.g. 1 法定名称章, 4 合同专用章).")
+@click.option("--maker-key", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The seal maker's private key (PEM/DER, unencrypted).")
+@click.option("--maker-cert", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--signer-cert", "signer_certs", multiple=True, required=True, type=click.Path(exists=True),
+              help="Certificate allowed to use the seal. Repeatable.")
+@click.option("--valid-from", required=True, callback=_parse_time)
+@click.option("--valid-to", required=True, callback=_parse_time)
+@click.option("--picture", "picture_path", type=click.Path(exists=True, dir_okay=False),
+              help="Picture file (PNG/JPEG/GIF/BMP). Without it a round red seal is drawn.")
+@click.option("--owner", help="Owner name drawn along the arc (default: from the signer certificate).")
+@click.option("--size-mm", type=click.IntRange(1, 200), default=42, show_default=True)
+@click.option("--vendor-id", default="ESEALKIT", show_default=True)
+@click.option("--cert-list-type", type=click.Choice(["1", "2"]), default="1", show_default=True,
+              help="1: list the signer certificates; 2: list their SM3 digests.")
+@click.option("--version", type=click.Choice(["4", "5"]), default="4", show_default=True)
+def make(output: str, es_id: str, name: str, type_: int, maker_key: str, maker_cert: str,
+         signer_certs: tuple[str, ...], valid_from: datetime, valid_to: datetime, picture_path: str | None,
+         owner: str | None, size_mm: int, vendor_id: str, cert_list_type: str, version: str) -> None:
+    """Make an e-seal (.esl, DER SES_Seal) signed by the seal maker and write it to OUTPUT."""
+    from esealkit.seals import SealPicture, certificate_owner, draw_round_seal, make_seal
+
+    certs = _certificates(signer_certs)
+    if not certs:
+        raise click.UsageError("no signer certificate found in the --signer-cert files")
+    maker_der = _certificates((maker_cert,))[0]
+    if picture_path is not None:
+        data = _read(picture_path)
+        kind = Path(picture_path).suffix.lstrip(".").upper() or "PNG"
+        picture = SealPicture("JPG" if kind == "JPEG" else kind, data, size_mm, size_mm)
+    else:
+        found = certificate_owner(certs[0])
+        owner_name = owner or (found.name if found else None) or ""
+        picture = SealPicture("PNG", draw_round_seal(owner_name, name, es_id, diameter_mm=size_mm), size_mm, size_mm)
+    try:
+        made = make_seal(es_id=es_id, name=name, type=type_, maker_key=_load_private_key(maker_key),
+                         maker_cert_der=maker_der, signer_certs=certs, valid_from=valid_from, valid_to=valid_to,
+                         picture=picture, vendor_id=vendor_id, cert_list_type=int(cert_list_type),
+                         version=int(version))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    Path(output).write_bytes(made.der)
+    click.echo(f"{output}: seal {made.es_id} ({made.name}), version {made.version}, "
+               f"valid {made.valid_from.isoformat()} … {made.valid_to.isoformat()}")
