@@ -10,3 +10,5 @@ _TESTS_DIR = str(Path(__file__).resolve().parents[1])
 for _path in (_HERE, _TESTS_DIR):
     if _path not in sys.path:
         sys.path.insert(0, _path)
+
+from pgserver import database_url, postgres_server  # noqa: E402, F401  (fixtures)

@@ -42,10 +42,15 @@ _GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _GB11643_CHECK = "10X98765432"
 
 
-def _value(alphabet: str, char: str) -> int:
-    value = alphabet.find(char)
-    if value < 0 or len(char) != 1:
-        raise ValueError(f"{char!r} is not in the alphabet {alphabet!r}")
+_ALNUM36_VALUES = {char: value for value, char in enumerate(ALNUM36)}
+_GB32100_VALUES = {char: value for value, char in enumerate(GB32100_ALPHABET)}
+_DIGIT_VALUES = {char: value for value, char in enumerate("0123456789")}
+
+
+def _value(values: dict[str, int], char: str) -> int:
+    value = values.get(char)
+    if value is None:
+        raise ValueError(f"{char!r} is not in the alphabet {''.join(values)!r}")
     return value
 
 
@@ -56,9 +61,12 @@ def iso7064_mod37_36(body: str) -> str:
     It detects every single substitution.
     """
     p = 36
+    values = _ALNUM36_VALUES
     for char in body:
-        r = (p + _value(ALNUM36, char)) % 36 or 36
-        p = (2 * r) % 37
+        value = values.get(char)
+        if value is None:
+            raise ValueError(f"{char!r} is not in the alphabet {ALNUM36!r}")
+        p = (2 * ((p + value) % 36 or 36)) % 37
     return ALNUM36[(1 - p) % 36]
 
 
@@ -73,7 +81,7 @@ def epoint_mod37_36(body: str) -> str:
     """
     p = 0
     for index, char in enumerate(body):
-        value = _value(ALNUM36, char)
+        value = _value(_ALNUM36_VALUES, char)
         if value >= 10:
             value += 1
         r = (36 if index == 0 else p) + value
@@ -91,9 +99,7 @@ def gb32100_check_char(body: str) -> str:
     """Check character (position 18) of a unified social credit code; ``body`` = positions 1-17."""
     if len(body) != 17:
         raise ValueError("a USCC body has 17 characters")
-    total = sum(
-        _value(GB32100_ALPHABET, c) * w for c, w in zip(body, _GB32100_WEIGHTS, strict=True)
-    )
+    total = sum(_value(_GB32100_VALUES, c) * w for c, w in zip(body, _GB32100_WEIGHTS, strict=True))
     return GB32100_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -101,7 +107,7 @@ def gb11714_check_char(body: str) -> str:
     """Check character of a GB 11714 organisation code (组织机构代码); ``body`` = its first 8."""
     if len(body) != 8:
         raise ValueError("an organisation code body has 8 characters")
-    total = sum(_value(ALNUM36, c) * w for c, w in zip(body, _GB11714_WEIGHTS, strict=True))
+    total = sum(_value(_ALNUM36_VALUES, c) * w for c, w in zip(body, _GB11714_WEIGHTS, strict=True))
     check = 11 - total % 11
     return {10: "X", 11: "0"}.get(check, str(check))
 
@@ -110,5 +116,5 @@ def gb11643_check_char(body: str) -> str:
     """ISO 7064 MOD 11-2 check character of a resident identity number (GB 11643)."""
     if len(body) != 17:
         raise ValueError("a resident identity number body has 17 digits")
-    total = sum(_value("0123456789", c) * w for c, w in zip(body, _GB11643_WEIGHTS, strict=True))
+    total = sum(_value(_DIGIT_VALUES, c) * w for c, w in zip(body, _GB11643_WEIGHTS, strict=True))
     return _GB11643_CHECK[total % 11]
