@@ -81,7 +81,7 @@ class Seal:
     es_id: str  # 印章编码
     vendor_id: str  # 厂商标识
     type: int  # SES_ESPropertyInfo.type (opaque in the wild)
-    type_name: str | None
+    type_name: str | None  # the public-security registry name of ``type``; vendors may mean otherwise
     name: str  # 印章名称
     cert_list_type: int  # 1 = certificates, 2 = digests (v1: always 1)
     signer_certs: tuple[bytes, ...] = field(repr=False)
