@@ -34,6 +34,7 @@ __all__ = [
     "KEY_KINDS",
     "CertificateAuthority",
     "Issued",
+    "add_annotation",
     "add_page_text",
     "generate_key",
     "public_key_der",
@@ -358,6 +359,7 @@ def simple_pdf(lines: Sequence[str], *, title: str = "esealkit test document", p
             MediaBox=[0, 0, 595, 842],
             Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
             Contents=pdf.make_stream(b"\n".join(ops)),
+            Annots=pdf.make_indirect(pikepdf.Array()),
         )
         pdf.pages.append(pikepdf.Page(page))
     pdf.docinfo["/Title"] = title
@@ -407,3 +409,39 @@ def timestamper(tsa: Issued, *, at: datetime | None = None, chain: Sequence[byte
         certs_to_embed=[x509.Certificate.load(c) for c in chain],
         fixed_dt=at,
     )
+
+
+def add_annotation(pdf: bytes, text: str, *, page: int = 0) -> bytes:
+    """An incremental update that adds a visible FreeText annotation (a comment box) to a
+    page: harmless to pyHanko's default policy, but it changes what the page shows."""
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    page_ref, _ = writer.find_page_for_modification(page)
+    page_obj = page_ref.get_object()
+    annot = generic.DictionaryObject({
+        generic.NameObject("/Type"): generic.NameObject("/Annot"),
+        generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
+        generic.NameObject("/Rect"): generic.ArrayObject([generic.NumberObject(v) for v in (300, 480, 560, 540)]),
+        generic.NameObject("/Contents"): generic.TextStringObject(text),
+        generic.NameObject("/DA"): generic.TextStringObject("/Helv 24 Tf 1 0 0 rg"),
+        generic.NameObject("/F"): generic.NumberObject(4),
+    })
+    ref = writer.add_object(annot)
+    annots_ref = page_obj.raw_get("/Annots") if "/Annots" in page_obj else None
+    if isinstance(annots_ref, generic.IndirectObject):
+        annots = annots_ref.get_object()
+        annots.append(ref)
+        writer.update_container(annots)
+    elif isinstance(annots_ref, generic.ArrayObject):
+        annots_ref.append(ref)
+        writer.update_container(page_obj)
+    else:
+        page_obj["/Annots"] = generic.ArrayObject([ref])
+        writer.update_container(page_obj)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
