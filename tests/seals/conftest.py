@@ -18,7 +18,7 @@ from esealkit.seals import Seal  # noqa: E402
 
 
 @pytest.fixture(scope="session", params=KINDS)
-def pki(request: pytest.FixtureRequest) -> SealPKI:
+def kind_pki(request: pytest.FixtureRequest) -> SealPKI:
     return seal_pki(str(request.param))
 
 

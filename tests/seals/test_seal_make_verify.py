@@ -35,7 +35,8 @@ def _sign(pki: SealPKI, seal: object = None, **overrides: object) -> bytes:
     return sign_with_seal(seal or build_seal(pki), **args)  # type: ignore[arg-type]
 
 
-def test_made_seal_verifies(pki: SealPKI) -> None:
+def test_made_seal_verifies(kind_pki: SealPKI) -> None:
+    pki = kind_pki
     seal = build_seal(pki)
     assert seal.sign_alg == EXPECTED_ALG[pki.kind]
     assert seal.version == 4 and seal.header_id == "ES" and seal.vendor_id == "ESEALKIT"
@@ -47,7 +48,8 @@ def test_made_seal_verifies(pki: SealPKI) -> None:
     assert report.seal is not None and report.seal.es_id == "33010600000001"
 
 
-def test_made_seal_signature_verifies(pki: SealPKI) -> None:
+def test_made_seal_signature_verifies(kind_pki: SealPKI) -> None:
+    pki = kind_pki
     der = _sign(pki)
     sig = parse_seal_signature(der)
     assert sig.sign_alg == EXPECTED_ALG[pki.kind]
@@ -61,7 +63,8 @@ def test_made_seal_signature_verifies(pki: SealPKI) -> None:
     assert report.signer is not None and "33010600000001" in report.signer.subject
 
 
-def test_without_trust_only_the_paths_are_open(pki: SealPKI) -> None:
+def test_without_trust_only_the_paths_are_open(kind_pki: SealPKI) -> None:
+    pki = kind_pki
     report = verify_seal_signature(_sign(pki), data=DATA)
     assert report.indication is Indication.INDETERMINATE
     open_checks = {c.name for c in report.checks if c.indication is not Indication.TOTAL_PASSED}
@@ -96,7 +99,8 @@ def test_sign_digest_with_seal_matches_sign_with_seal() -> None:
     assert verify_seal_signature(der, data=DATA, trust=pki.trust)
 
 
-def test_round_trip_is_byte_identical(pki: SealPKI) -> None:
+def test_round_trip_is_byte_identical(kind_pki: SealPKI) -> None:
+    pki = kind_pki
     seal = build_seal(pki)
     rebuilt = seal_asn1.SESSealV4.load(seal.der)
     assert rebuilt.dump(force=True) == seal.der
