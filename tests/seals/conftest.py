@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,12 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from seal_helpers import CORPUS, KINDS, SealPKI, build_seal, seal_pki  # noqa: E402
-
-from esealkit.seals import Seal  # noqa: E402
+from seal_helpers import CORPUS, KINDS, SealPKI, seal_pki  # noqa: E402
 
 
 @pytest.fixture(scope="session", params=KINDS)
 def kind_pki(request: pytest.FixtureRequest) -> SealPKI:
     return seal_pki(str(request.param))
-
-
-@pytest.fixture(scope="session")
-def seal_factory() -> Callable[..., Seal]:
-    return build_seal
 
 
 @pytest.fixture(scope="session")
