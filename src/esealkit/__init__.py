@@ -8,7 +8,13 @@ e-licences (电子证照) and certificate-free matters (免证办).
 """
 
 from esealkit.engine import Verifier, verify_pdf
-from esealkit.errors import EsealkitError, InvalidIdentifier, MalformedInput, PolicyError, StoreError
+from esealkit.errors import (
+    EsealkitError,
+    InvalidIdentifier,
+    MalformedInput,
+    PolicyError,
+    StoreError,
+)
 from esealkit.pki import Trust
 from esealkit.policy import ValidationPolicy
 from esealkit.report import (
