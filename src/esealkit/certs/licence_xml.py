@@ -29,6 +29,8 @@ entities, no network) and strict: an unknown, repeated or missing element is a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lxml import etree  # type: ignore[import-untyped]
 
 from esealkit.certs.identifiers import LicenceId, parse_licence_id
@@ -49,7 +51,9 @@ __all__ = [
     "EXTENSION_PREFIX",
     "LONG_TERM",
     "ROOT_ELEMENT",
+    "licence_from_items",
     "licence_from_xml",
+    "licence_items",
     "licence_to_xml",
 ]
 
@@ -80,8 +84,11 @@ ELEMENTS: dict[str, str] = {
 _MAX_BYTES = 1 << 20
 
 
-def licence_to_xml(licence: Licence) -> bytes:
-    """Serialise ``licence`` to UTF-8 XML bytes."""
+def licence_items(licence: Licence) -> list[tuple[str, str]]:
+    """The metadata as ``(element key, text)`` pairs, core elements first, then ``KZ_`` fields.
+
+    The same pairs go into an OFD licence's ``CustomDatas`` (GB/T 36905).
+    """
     values = {
         "ZZMC": licence.type_name,
         "ZZLXDM": licence.type_code,
@@ -101,11 +108,16 @@ def licence_to_xml(licence: Licence) -> bytes:
         else licence.validity.end.isoformat(),
         "ZZZT": licence.status.value,
     }
+    return [(name, values[name]) for name in ELEMENTS] + [
+        (EXTENSION_PREFIX + key, value) for key, value in licence.fields.items()
+    ]
+
+
+def licence_to_xml(licence: Licence) -> bytes:
+    """Serialise ``licence`` to UTF-8 XML bytes."""
     root = etree.Element(ROOT_ELEMENT, schemaVersion=str(SCHEMA_VERSION))
-    for name in ELEMENTS:
-        etree.SubElement(root, name).text = values[name]
-    for key, value in licence.fields.items():
-        etree.SubElement(root, EXTENSION_PREFIX + key).text = value
+    for name, text in licence_items(licence):
+        etree.SubElement(root, name).text = text
     etree.indent(root)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
@@ -148,17 +160,27 @@ def licence_from_xml(data: bytes | str, *, strict: bool = True) -> Licence:
         )
     if (root.text or "").strip():
         raise MalformedInput(f"{ROOT_ELEMENT}: unexpected text")
-    core: dict[str, str] = {}
-    fields: dict[str, str] = {}
+    items: list[tuple[str, str]] = []
     for child in root:
         if not isinstance(child.tag, str):
             raise MalformedInput(f"{ROOT_ELEMENT}: unexpected node {child!r}")
-        name = child.tag
         if len(child) or child.attrib:
-            raise MalformedInput(f"{name}: must hold text only")
+            raise MalformedInput(f"{child.tag}: must hold text only")
         if (child.tail or "").strip():
-            raise MalformedInput(f"{name}: unexpected text after the element")
-        text = child.text or ""
+            raise MalformedInput(f"{child.tag}: unexpected text after the element")
+        items.append((child.tag, child.text or ""))
+    return licence_from_items(items, strict=strict)
+
+
+def licence_from_items(items: Iterable[tuple[str, str]], *, strict: bool = True) -> Licence:
+    """Rebuild a licence from :func:`licence_items` pairs (from XML or OFD CustomDatas).
+
+    Raises :class:`MalformedInput` naming the element key that is unknown, repeated,
+    missing or wrong.
+    """
+    core: dict[str, str] = {}
+    fields: dict[str, str] = {}
+    for name, text in items:
         if name.startswith(EXTENSION_PREFIX):
             key = name[len(EXTENSION_PREFIX) :]
             if key in fields:
