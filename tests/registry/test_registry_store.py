@@ -13,6 +13,7 @@ from registry_files import MATTERS, write, write_small_city
 from sqlalchemy import func, select
 
 from esealkit.registry import ImportRejected, QualificationPolicy, compute_kpis, plan
+from esealkit.registry.interchange import COLUMNS
 from esealkit.store.db import open_database
 from esealkit.store.registry import (
     RegistryIssuance,
@@ -134,3 +135,30 @@ def test_rejected_file_leaves_no_row(database_url: str, tmp_path: Path) -> None:
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(RegistryIssuance)) == 0
     db.dispose()
+
+
+def test_many_rows_upsert_and_other_materials_round_trip(database_url: str, tmp_path: Path) -> None:
+    db = open_database(database_url)
+    db.create_all()
+    write(tmp_path, "licence_types", [("A", "甲证", "部门", "legal_person", "2020-01-01", "")])
+    header = [*COLUMNS["matters"], "other_materials"]
+    write(
+        tmp_path,
+        "matters",
+        [("M1", "办", "部门", "330102", "true", "A", "", "申请书;身份证明")],
+        header=header,
+    )
+    issuances = [
+        (f"L{n}", "A", "2024-01-01", "true" if n % 4 else "false", "", "") for n in range(6000)
+    ]
+    write(tmp_path, "licence_events", issuances)
+    import_directory(db, tmp_path)
+    flipped = [(lid, t, d, "false", "", "") for lid, t, d, _, _, _ in issuances[:1000]]
+    write(tmp_path / "second", "licence_events", flipped)
+    import_directory(db, tmp_path / "second")  # replaces 1000 rows, adds none
+    with db.session() as session:
+        snapshot = load_snapshot(session, AS_OF)
+    db.dispose()
+    assert snapshot.matters[0].other_materials == ("申请书", "身份证明")
+    count = snapshot.issuances_by_type["A"]
+    assert (count.total, count.electronic) == (6000, 4500 - 750)
