@@ -26,6 +26,14 @@ from esealkit.report import (
     SubIndication,
     VerificationFailed,
 )
+from esealkit.seals import (
+    make_seal,
+    parse_seal,
+    parse_seal_signature,
+    sign_with_seal,
+    verify_seal,
+    verify_seal_signature,
+)
 
 __version__ = "0.1.0"
 
@@ -46,5 +54,11 @@ __all__ = [
     "VerificationFailed",
     "Verifier",
     "__version__",
+    "make_seal",
+    "parse_seal",
+    "parse_seal_signature",
+    "sign_with_seal",
     "verify_pdf",
+    "verify_seal",
+    "verify_seal_signature",
 ]

@@ -240,6 +240,8 @@ class SealSummary:
     valid_to: datetime | None
     maker: SignerSummary | None  # 制章者
     status: str | None = None  # from the seal store, when one was consulted
+    owner_name: str | None = None  # 单位名称, from the signer certificate the seal lists
+    owner_uscc: str | None = None  # the owner's unified social credit code
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -252,6 +254,8 @@ class SealSummary:
             "valid_to": _iso(self.valid_to),
             "maker": self.maker.to_dict() if self.maker else None,
             "status": self.status,
+            "owner_name": self.owner_name,
+            "owner_uscc": self.owner_uscc,
         }
 
     @classmethod
@@ -267,6 +271,8 @@ class SealSummary:
             valid_to=_parse_iso(data.get("valid_to")),
             maker=SignerSummary.from_dict(maker) if maker else None,
             status=data.get("status"),
+            owner_name=data.get("owner_name"),
+            owner_uscc=data.get("owner_uscc"),
         )
 
 

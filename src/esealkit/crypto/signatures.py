@@ -18,6 +18,7 @@ from typing import Any
 
 from asn1crypto import algos, keys
 from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import UnsupportedAlgorithm as CryptographyUnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
@@ -161,10 +162,15 @@ def load_public_key(spki_der: bytes) -> Any:
                 }
             )
             spki_der = spki.dump(force=True)
-        return sm_serialization.load_der_public_key(spki_der)
+        from tongsuopy.crypto import exceptions as sm_exceptions
+
+        try:
+            return sm_serialization.load_der_public_key(spki_der)
+        except (ValueError, TypeError, sm_exceptions.UnsupportedAlgorithm) as exc:
+            raise UnsupportedAlgorithm(f"SM2 public key not usable: {exc}") from exc
     try:
         return serialization.load_der_public_key(spki_der)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, CryptographyUnsupportedAlgorithm) as exc:
         raise UnsupportedAlgorithm(f"public key not supported: {exc}") from exc
 
 

@@ -42,12 +42,14 @@ from esealkit.seals._checks import (
     validity_check,
 )
 from esealkit.seals.model import Seal, SealSignature, parse_seal, parse_seal_signature
+from esealkit.seals.owner import seal_owner
 
 __all__ = ["SealStatusLookup", "seal_summary", "verify_seal", "verify_seal_signature"]
 
 
 def seal_summary(seal: Seal, status: str | None = None) -> SealSummary:
     """The report's summary of a seal."""
+    owner = seal_owner(seal)
     return SealSummary(
         version=seal.version,
         es_id=seal.es_id,
@@ -58,6 +60,8 @@ def seal_summary(seal: Seal, status: str | None = None) -> SealSummary:
         valid_to=seal.valid_to,
         maker=signer_summary(seal.maker_cert),
         status=status,
+        owner_name=owner.name if owner else None,
+        owner_uscc=owner.uscc if owner else None,
     )
 
 
