@@ -119,6 +119,8 @@ def test_rejected_import_exits_1_and_lists_rows(runner: CliRunner, tmp_path: Pat
     assert "row 3, column holder_kind" in result.output
     status = runner.invoke(registry, ["status", "--format", "json", "--db", db])
     assert json.loads(status.output)["online_rate"]["denominator"] == 0
+    text = runner.invoke(registry, ["status", "--db", db])
+    assert "No matters imported yet" in text.output
 
 
 def test_default_database_is_in_working_directory(

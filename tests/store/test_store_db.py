@@ -6,27 +6,46 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import ForeignKey, String, select, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from esealkit.errors import StoreError
-from esealkit.store.db import DEFAULT_DATABASE_FILE, Base, open_database
+from esealkit.store.db import DEFAULT_DATABASE_FILE, Base, Database, open_database
 
 
-class _Parent(Base):
+class _TestBase(DeclarativeBase):
+    """Test-only tables, kept off the project's schema (``Base``)."""
+
+
+class _Parent(_TestBase):
     __tablename__ = "test_store_parent"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)
 
 
-class _Child(Base):
+class _Child(_TestBase):
     __tablename__ = "test_store_child"
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int] = mapped_column(ForeignKey("test_store_parent.id"))
 
 
-def test_session_commits(database_url: str) -> None:
-    db = open_database(database_url)
+def _open(url: str) -> Database:
+    db = open_database(url)
     db.create_all()
+    _TestBase.metadata.create_all(db.engine)
+    return db
+
+
+def test_create_all_makes_the_project_schema(database_url: str) -> None:
+    db = _open(database_url)
+    with db.session() as session:
+        names = set(session.connection().dialect.get_table_names(session.connection()))
+    assert {t for t in Base.metadata.tables} <= names
+    assert "registry_matters" in names and "test_store_parent" in names
+    db.dispose()
+
+
+def test_session_commits(database_url: str) -> None:
+    db = _open(database_url)
     with db.session() as session:
         session.add_all([_Parent(id=1, name="a"), _Parent(id=2, name="b")])
     with db.session() as session:
@@ -35,8 +54,7 @@ def test_session_commits(database_url: str) -> None:
 
 
 def test_session_rolls_back_every_row_on_error(database_url: str) -> None:
-    db = open_database(database_url)
-    db.create_all()
+    db = _open(database_url)
     with pytest.raises(RuntimeError, match="boom"), db.session() as session:
         session.add(_Parent(id=1, name="a"))
         session.flush()
@@ -47,8 +65,7 @@ def test_session_rolls_back_every_row_on_error(database_url: str) -> None:
 
 
 def test_constraint_violation_is_store_error_and_nothing_is_kept(database_url: str) -> None:
-    db = open_database(database_url)
-    db.create_all()
+    db = _open(database_url)
     with pytest.raises(StoreError), db.session() as session:
         session.add(_Parent(id=1, name="same"))
         session.flush()
@@ -59,8 +76,7 @@ def test_constraint_violation_is_store_error_and_nothing_is_kept(database_url: s
 
 
 def test_foreign_keys_are_enforced(database_url: str) -> None:
-    db = open_database(database_url)
-    db.create_all()
+    db = _open(database_url)
     with pytest.raises(StoreError), db.session() as session:
         session.add(_Child(id=1, parent_id=999))
     db.dispose()

@@ -67,6 +67,8 @@ def render_status_text(report: KpiReport) -> str:
         f"(licences since {report.policy.cut_off.isoformat()} must be in the library)",
         "",
     ]
+    if not report.qualification.matters:
+        lines += ["  No matters imported yet: run `esealkit registry import DIR`.", ""]
     for name in KPI_NAMES:
         kpi = report.total[name]
         lines.append(
