@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -230,3 +232,20 @@ def test_arbitrary_event_rows_only_ever_raise_import_rejected(cells: list[list[s
         parse_licence_events(table, KNOWN, {"M1"})
     except ImportRejected as rejected:
         assert all(e.row >= 2 for e in rejected.errors)
+
+
+@pytest.mark.parametrize(
+    "part", ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "[Content_Types].xml"]
+)
+@pytest.mark.parametrize("payload", [b"", b"<x", b"<?xml version='1.0'?><worksheet/>"])
+def test_damaged_xlsx_parts_are_rejected(part: str, payload: bytes) -> None:
+    good = xlsx_bytes(COLUMNS["enterprises"], [ENTERPRISES[0]])
+    source = zipfile.ZipFile(io.BytesIO(good))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, payload if name == part else source.read(name))
+    try:
+        parse_enterprises(read_table(damaged.getvalue(), "enterprises.xlsx"))
+    except ImportRejected as rejected:
+        assert rejected.errors[0].file == "enterprises.xlsx"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,7 +24,10 @@ from typing import Any
 
 from esealkit.registry.errors import ImportRejected, RowError
 
-__all__ = ["Cell", "Row", "Table", "read_table"]
+__all__ = ["MAX_ROWS", "Cell", "Row", "Table", "read_table"]
+
+#: Rows per file, a bound on memory for one import (a city's events fit many times over).
+MAX_ROWS = 5_000_000
 
 #: A cell as read: text from CSV; text, number, bool, date or None from XLSX.
 Cell = str | int | float | bool | date | None
@@ -77,6 +79,8 @@ def _read_csv(data: bytes, file: str) -> Table:
             number += 1
             if not "".join(record).strip():
                 continue
+            if len(rows) >= MAX_ROWS:
+                raise _reject(file, number, f"more than {MAX_ROWS} rows: split the file")
             if len(record) > len(columns):
                 raise _reject(
                     file, number, f"{len(record)} cells but the header has {len(columns)} columns"
@@ -95,31 +99,41 @@ def _read_xlsx(data: bytes, file: str) -> Table:
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # openpyxl raises many kinds (zip, XML, KeyError...) on damage
         raise _reject(file, 0, f"not a readable XLSX workbook: {exc}") from exc
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise _reject(file, 0, "the workbook has no sheet")
-        values = sheet.iter_rows(values_only=True)
-        header = next(values, None)
-        if header is None:
-            raise _reject(file, 0, "the first sheet is empty (a header row is needed)")
-        columns = _header(["" if c is None else str(c) for c in header], file)
-        rows: list[Row] = []
-        for number, record in enumerate(values, start=2):
-            cells_in = [_xlsx_cell(c) for c in record]
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells_in):
-                continue
-            extra = [c for c in cells_in[len(columns) :] if c not in (None, "")]
-            if extra:
-                raise _reject(file, number, "cells beyond the header's last column")
-            cells = {
-                name: (cells_in[i] if i < len(cells_in) else None) for i, name in enumerate(columns)
-            }
-            rows.append(Row(number, cells))
+        return _xlsx_table(workbook, file)
+    except ImportRejected:
+        raise
+    except Exception as exc:  # the sheet is parsed lazily, so damage can surface here too
+        raise _reject(file, 0, f"damaged XLSX sheet: {exc}") from exc
     finally:
         workbook.close()
+
+
+def _xlsx_table(workbook: Any, file: str) -> Table:
+    sheet = workbook.worksheets[0] if workbook.worksheets else None
+    if sheet is None:
+        raise _reject(file, 0, "the workbook has no sheet")
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    if header is None:
+        raise _reject(file, 0, "the first sheet is empty (a header row is needed)")
+    columns = _header(["" if c is None else str(c) for c in header], file)
+    rows: list[Row] = []
+    for number, record in enumerate(values, start=2):
+        cells_in = [_xlsx_cell(c) for c in record]
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells_in):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise _reject(file, number, f"more than {MAX_ROWS} rows: split the file")
+        extra = [c for c in cells_in[len(columns) :] if c not in (None, "")]
+        if extra:
+            raise _reject(file, number, "cells beyond the header's last column")
+        cells = {
+            name: (cells_in[i] if i < len(cells_in) else None) for i, name in enumerate(columns)
+        }
+        rows.append(Row(number, cells))
     return Table(file, columns, tuple(rows))
 
 
