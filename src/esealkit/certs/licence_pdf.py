@@ -1,0 +1,112 @@
+"""The PDF form of an e-licence: the licence page, the seal picture, the metadata attached.
+
+::
+
+    pdf = licence_pdf(licence, licence_type, seal_picture=seal.picture)   # unsigned
+    signed = sign_pdf(pdf, key=signer_key, cert_der=signer_cert)           # esealkit.pdf.sign
+    licence_again = licence_from_pdf(signed)
+
+The page is the layout of :mod:`esealkit.certs.render` drawn as one image (with the CJK
+font found by :func:`esealkit.seals.cjk_font_path`), so it shows the same everywhere
+without embedding fonts; it has no text layer.  The seal's picture is a separate image
+with transparency over the issuer's name, where a paper seal would be.  The metadata
+travels as the attached file ``licence.xml`` (the XML form of :mod:`esealkit.certs.licence_xml`).
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import pikepdf
+from PIL import Image
+
+from esealkit.certs.catalogue import LicenceType
+from esealkit.certs.licence_xml import licence_from_xml
+from esealkit.certs.model import Licence
+from esealkit.certs.render import PAGE_MM, lay_out, page_image
+from esealkit.errors import MalformedInput
+from esealkit.seals.model import SealPicture
+from esealkit.seals.picture import RASTER_TYPES, cjk_font_path
+
+__all__ = ["ATTACHMENT_NAME", "licence_from_pdf", "licence_pdf"]
+
+ATTACHMENT_NAME = "licence.xml"
+_PT_PER_MM = 72 / 25.4
+
+
+def _image(pdf: pikepdf.Pdf, image: Image.Image) -> pikepdf.Stream:
+    rgb = image.convert("RGB")
+    stream = pikepdf.Stream(pdf, zlib.compress(rgb.tobytes(), 9))
+    stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    stream.Width, stream.Height = rgb.width, rgb.height
+    stream.ColorSpace, stream.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
+    stream.Filter = pikepdf.Name.FlateDecode
+    if image.mode == "RGBA":
+        alpha = pikepdf.Stream(pdf, zlib.compress(image.getchannel("A").tobytes(), 9))
+        alpha.Type, alpha.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        alpha.Width, alpha.Height = image.width, image.height
+        alpha.ColorSpace, alpha.BitsPerComponent = pikepdf.Name.DeviceGray, 8
+        alpha.Filter = pikepdf.Name.FlateDecode
+        stream.SMask = alpha
+    return stream
+
+
+def _seal_image(picture: SealPicture) -> Image.Image | None:
+    if picture.type.lower() not in RASTER_TYPES:
+        return None  # vector pictures ("ofd", "svg") are not drawn here
+    try:
+        return Image.open(io.BytesIO(picture.data)).convert("RGBA")
+    except (OSError, ValueError):
+        return None
+
+
+def licence_pdf(
+    licence: Licence,
+    licence_type: LicenceType | None = None,
+    *,
+    seal_picture: SealPicture | None = None,
+) -> bytes:
+    """The unsigned one-page PDF licence, with ``licence.xml`` attached."""
+    layout = lay_out(licence, licence_type)
+    width_pt, height_pt = PAGE_MM[0] * _PT_PER_MM, PAGE_MM[1] * _PT_PER_MM
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(width_pt, height_pt))
+    xobjects = {"/Page": _image(pdf, page_image(layout, font_path=cjk_font_path()))}
+    content = f"q {width_pt:.2f} 0 0 {height_pt:.2f} 0 0 cm /Page Do Q\n"
+    seal = _seal_image(seal_picture) if seal_picture is not None else None
+    if seal is not None and seal_picture is not None:
+        w, h = seal_picture.width_mm * _PT_PER_MM, seal_picture.height_mm * _PT_PER_MM
+        cx, cy = layout.seal_centre[0] * _PT_PER_MM, height_pt - layout.seal_centre[1] * _PT_PER_MM
+        xobjects["/Seal"] = _image(pdf, seal)
+        content += f"q {w:.2f} 0 0 {h:.2f} {cx - w / 2:.2f} {cy - h / 2:.2f} cm /Seal Do Q\n"
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(xobjects))
+    page.obj.Contents = pdf.make_stream(content.encode("ascii"))
+    pdf.docinfo["/Title"] = licence.type_name
+    pdf.docinfo["/Subject"] = licence.id
+    pdf.docinfo["/Creator"] = "esealkit"
+    spec = pikepdf.AttachedFileSpec(
+        pdf, licence.to_xml(), mime_type="application/xml", filename=ATTACHMENT_NAME
+    )
+    pdf.attachments[ATTACHMENT_NAME] = spec
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def licence_from_pdf(data: bytes, *, strict: bool = True) -> Licence:
+    """The licence metadata attached to a PDF licence (``licence.xml``).
+
+    Raises :class:`MalformedInput` when the PDF is unreadable or carries no valid metadata.
+    """
+    try:
+        with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+            spec = pdf.attachments.get(ATTACHMENT_NAME)
+            if spec is None:
+                raise MalformedInput(
+                    f"the PDF has no attached {ATTACHMENT_NAME} (licence metadata)"
+                )
+            xml = spec.get_file().read_bytes()
+    except pikepdf.PdfError as exc:
+        raise MalformedInput(f"not a readable PDF: {exc}") from exc
+    return licence_from_xml(xml, strict=strict)
