@@ -15,6 +15,7 @@ from esealkit.errors import (
     PolicyError,
     StoreError,
 )
+from esealkit.ofd import seal_ofd, verify_ofd
 from esealkit.pki import Trust
 from esealkit.policy import ValidationPolicy
 from esealkit.report import (
@@ -57,7 +58,9 @@ __all__ = [
     "make_seal",
     "parse_seal",
     "parse_seal_signature",
+    "seal_ofd",
     "sign_with_seal",
+    "verify_ofd",
     "verify_pdf",
     "verify_seal",
     "verify_seal_signature",

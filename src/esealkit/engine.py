@@ -12,13 +12,12 @@ a file that cannot be read as any supported format gets a FORMAT_FAILURE report.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
+from esealkit.errors import MalformedInput
 from esealkit.pki import PathValidator, Trust
 from esealkit.policy import DEFAULT_POLICY, ValidationPolicy
 from esealkit.report import Check, DocumentReport, SubIndication
@@ -29,28 +28,22 @@ Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 
 
 def sniff_format(data: bytes) -> str:
-    """``"pdf"``, ``"ofd"`` or ``"unknown"``, from the first bytes and, for ZIPs, the entries."""
-    head = data[:1024]
-    if b"%PDF-" in head:
+    """``"pdf"``, ``"ofd"``, ``"seal"`` (DER SES_Seal), ``"seal-signature"`` (DER
+    SES_Signature) or ``"unknown"``, from the content, never the file name."""
+    if b"%PDF-" in data[:1024]:
         return "pdf"
     if data[:4] == b"PK\x03\x04":
-        from esealkit import ofd
+        from esealkit.ofd import is_ofd
 
-        is_ofd = getattr(ofd, "is_ofd", None)
-        if is_ofd is not None:
-            return "ofd" if is_ofd(data) else "unknown"
-        return "ofd" if _zip_has_ofd_xml(data) else "unknown"
+        return "ofd" if is_ofd(data) else "unknown"
+    if data[:1] == b"\x30":
+        from esealkit.seals import detect_kind
+
+        try:
+            return "seal" if detect_kind(data) == "seal" else "seal-signature"
+        except MalformedInput:
+            return "unknown"
     return "unknown"
-
-
-def _zip_has_ofd_xml(data: bytes) -> bool:
-    import io
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return any(n.lstrip("/").upper() == "OFD.XML" for n in z.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return False
 
 
 class Verifier:
@@ -107,13 +100,19 @@ class Verifier:
 
             return verify_pdf_bytes(data, path=path, verifier=self)
         if kind == "ofd":
-            from esealkit.ofd import verify as ofd_verify
+            from esealkit.ofd import verify_ofd
 
-            report = ofd_verify.verify_ofd(data, trust=self.trust, policy=self.policy,
-                                           at=self.validation_time, store=self.seal_store)
-            return dataclasses.replace(report, path=path)
+            return verify_ofd(data, trust=self.validator, policy=self.policy, at=self.validation_time,
+                              store=self.seal_store, path=path)
+        if kind in ("seal", "seal-signature"):
+            from esealkit.seals import verify_seal, verify_seal_signature
+
+            verify_one = verify_seal if kind == "seal" else verify_seal_signature
+            report = verify_one(data, at=self.validation_time, trust=self.validator, policy=self.policy,
+                                store=self.seal_store)
+            return DocumentReport(path=path, format=kind, signatures=(report,))
         return DocumentReport(path=path, format="unknown", checks=(
-            Check.failed("format", SubIndication.FORMAT_FAILURE, "not a PDF or OFD document"),))
+            Check.failed("format", SubIndication.FORMAT_FAILURE, "not a PDF, OFD, seal or seal signature"),))
 
 
 def read_source(source: Source) -> tuple[bytes, str]:
