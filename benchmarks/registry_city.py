@@ -188,7 +188,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the files in this folder")
+    parser.add_argument(
+        "--throwaway-postgres",
+        action="store_true",
+        help="start a temporary PostgreSQL server (Debian binaries, as in the tests) and use it",
+    )
     args = parser.parse_args(argv)
+    if args.throwaway_postgres:
+        return _with_throwaway_postgres(argv or [])
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.keep or Path(scratch)
         directory.mkdir(parents=True, exist_ok=True)
@@ -202,6 +209,23 @@ def main(argv: list[str] | None = None) -> int:
     within = timings["total"] < 10.0
     print("PASS: under 10 s" if within else "FAIL: 10 s or more")
     return 0 if within else 1
+
+
+def _with_throwaway_postgres(argv: list[str]) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from pgserver import PostgresServer, find_postgres_bin
+
+    bin_dir = find_postgres_bin()
+    if bin_dir is None:
+        print("PostgreSQL binaries not found (apt-get install postgresql)")
+        return 2
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+        rest = [a for a in argv if a != "--throwaway-postgres"]
+        return main([*rest, "--db", server.fresh_database()])
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -38,7 +37,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from esealkit.errors import StoreError
 from esealkit.registry.errors import ImportRejected, RowError
 from esealkit.registry.interchange import (
     parse_enterprises,
@@ -50,6 +48,7 @@ from esealkit.registry.model import HolderKind, LicenceType, Matter, Requirement
 from esealkit.registry.snapshot import EnterpriseCount, IssuanceCount, RegistrySnapshot
 from esealkit.registry.tables import read_table
 from esealkit.store.db import Base, Database
+from esealkit.store.upsert import upsert_rows
 
 __all__ = [
     "INTERCHANGE_FILES",
@@ -61,7 +60,6 @@ __all__ = [
 #: The files ``import_directory`` looks for, in the order they are imported.
 INTERCHANGE_FILES = ("licence_types", "matters", "licence_events", "enterprises")
 _CHUNK = 500
-_BATCH = 20_000
 
 
 class RegistryLicenceType(Base):
@@ -138,65 +136,6 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
-def _upsert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows``, replacing the rows with the same primary key (idempotent import).
-
-    ``rows`` must not repeat a key (the interchange parsers guarantee it).
-    """
-    if not rows:
-        return
-    table = _table(model)
-    if session.get_bind().dialect.name == "postgresql":
-        _upsert_by_copy(session, table, rows)
-        return
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    statement: Any = sqlite_insert(table)
-    keys = [c.name for c in table.primary_key.columns]
-    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    if others:
-        statement = statement.on_conflict_do_update(index_elements=keys, set_=others)
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    for start in range(0, len(rows), _BATCH):
-        session.execute(statement, list(rows[start : start + _BATCH]))
-
-
-def _upsert_by_copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    # COPY into a temporary table, then one INSERT ... ON CONFLICT: about three times
-    # faster than executemany for 100,000 rows. Names come from the schema, not from input.
-    quote = session.get_bind().dialect.identifier_preparer.quote
-    columns = [c.name for c in table.columns]
-    keys = [c.name for c in table.primary_key.columns]
-    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
-    target, staging = quote(table.name), quote(f"staging_{table.name}")
-    listed = ", ".join(quote(c) for c in columns)
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in keys)
-    on_conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    import psycopg
-
-    try:
-        with driver.cursor() as cursor:
-            cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {target}) ON COMMIT DROP")
-            with cursor.copy(f"COPY {staging} ({listed}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(
-                        [
-                            json.dumps(row[c], ensure_ascii=False) if c in as_json else row[c]
-                            for c in columns
-                        ]
-                    )
-            cursor.execute(
-                f"INSERT INTO {target} ({listed}) SELECT {listed} FROM {staging} "
-                f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) {on_conflict}"
-            )
-            cursor.execute(f"DROP TABLE {staging}")
-    except psycopg.Error as exc:
-        raise StoreError(f"cannot store rows in {table.name}: {exc}") from exc
-
-
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
@@ -214,7 +153,7 @@ def store_licence_types(session: Session, types: Sequence[LicenceType]) -> None:
         }
         for t in types
     ]
-    _upsert(session, RegistryLicenceType, rows)
+    upsert_rows(session, RegistryLicenceType, rows)
 
 
 def store_matters(session: Session, matters: Sequence[Matter]) -> None:
@@ -230,7 +169,7 @@ def store_matters(session: Session, matters: Sequence[Matter]) -> None:
         }
         for m in matters
     ]
-    _upsert(session, RegistryMatter, rows)
+    upsert_rows(session, RegistryMatter, rows)
     codes = [m.code for m in matters]
     for chunk in _chunks(codes):
         session.execute(
@@ -263,7 +202,7 @@ def _import_file(session: Session, kind: str, path: Path) -> int:
         events = parse_licence_events(
             table, _known(session, RegistryLicenceType.code), _known(session, RegistryMatter.code)
         )
-        _upsert(
+        upsert_rows(
             session,
             RegistryIssuance,
             [
@@ -276,7 +215,7 @@ def _import_file(session: Session, kind: str, path: Path) -> int:
                 for i in events.issuances
             ],
         )
-        _upsert(
+        upsert_rows(
             session,
             RegistryLicenceUse,
             [
@@ -291,7 +230,7 @@ def _import_file(session: Session, kind: str, path: Path) -> int:
         )
         return len(events.issuances) + len(events.uses)
     enterprises = parse_enterprises(table)
-    _upsert(
+    upsert_rows(
         session,
         RegistryEnterprise,
         [
