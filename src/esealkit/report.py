@@ -382,14 +382,17 @@ class DocumentReport:
     checks: tuple[Check, ...] = ()
 
     def _all_checks(self) -> list[Check]:
-        checks = list(self.checks)
-        if not self.signatures and not any(c.indication is not Indication.TOTAL_PASSED for c in checks):
-            checks.append(
-                Check.failed("signatures_present", SubIndication.NO_SIGNATURE_FOUND, "the document has no signature")
-            )
+        """Signature verdicts first (a changed signed file is the news), then the
+        document-level checks (parts no signature covers, the file unreadable)."""
+        checks = []
         for sig in self.signatures:
             indication, sub, message = _verdict(sig.checks)
             checks.append(Check(f"signature {sig.id}", indication, sub, f"{sig.id}: {message}" if message else ""))
+        checks.extend(self.checks)
+        if not self.signatures and not any(c.indication is not Indication.TOTAL_PASSED for c in self.checks):
+            checks.append(
+                Check.failed("signatures_present", SubIndication.NO_SIGNATURE_FOUND, "the document has no signature")
+            )
         return checks
 
     @property

@@ -50,7 +50,7 @@ CASES: dict[str, tuple[dict[str, dict[str, Indication]], dict[str, list[str]], t
         # Sign "4" is Type="Sign": a GM/T 0010 SignedData, no seal (see also the test below)
         {"2": {**ALL_HOLD, "references": F}, "4": {"references": F, "data_hash": P, "signature_value": P}},
         {s: ["/OFD.xml", "/Doc_0/Document.xml", "/Doc_0/Pages/Page_0/Content.xml"] for s in ("2", "4")},
-        (F, SubIndication.MODIFIED_AFTER_SIGNING),
+        (F, SubIndication.HASH_FAILURE),
     ),
     "zsbk.ofd": (
         {"2": {**ALL_HOLD, "references": F}, "4": {**ALL_HOLD, "references": F}},
