@@ -10,7 +10,6 @@ Exit status of ``verify``: 0 when every signature of every file passed, 1 when a
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Iterable, Iterator
@@ -24,7 +23,7 @@ from esealkit.engine import Verifier
 from esealkit.errors import PolicyError
 from esealkit.pki import Trust
 from esealkit.policy import ValidationPolicy
-from esealkit.report import DocumentReport, Indication, summarize
+from esealkit.report import DocumentReport, Indication
 
 __all__ = ["main"]
 
@@ -89,7 +88,9 @@ def write_text(report: DocumentReport, out: TextIO, *, verbose: bool) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("files", nargs=-1)
+@click.option("--from-list", "from_list", metavar="FILE",
+              help="Also verify the files named in FILE, one a line ('-' reads standard input).")
 @click.option("--trust", "trust_paths", multiple=True, type=click.Path(exists=True),
               help="Trust anchor certificate(s): PEM/DER file or folder. Repeatable.")
 @click.option("--intermediate", "intermediate_paths", multiple=True, type=click.Path(exists=True),
@@ -102,10 +103,21 @@ def write_text(report: DocumentReport, out: TextIO, *, verbose: bool) -> None:
               help="Accept certificates for which no CRL/OCSP data is available (weakens verification).")
 @click.option("--validation-time", callback=_parse_time, help="Validate as of this ISO 8601 time (default: now).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
-@click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="Write the report here.")
+@click.option("--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Write the report here (for jsonl: appended as results finish, the file --resume continues).")
 @click.option("-v", "--verbose", is_flag=True, help="Text format: list every check of every signature.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: every core).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run on a Dask distributed cluster (extra [dask]).")
+@click.option("--resume", is_flag=True, help="Skip files already in the --output JSON Lines file (same path, size and time).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Give a file that takes longer an INDETERMINATE report and go on.")
+@click.option("--report-csv", type=click.Path(dir_okay=False), help="Also write a CSV report here.")
+@click.option("--report-junit", type=click.Path(dir_okay=False), help="Also write a JUnit XML report here.")
+@click.option("--report-html", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report here.")
 def verify(
     files: tuple[str, ...],
+    from_list: str | None,
     trust_paths: tuple[str, ...],
     intermediate_paths: tuple[str, ...],
     crl_paths: tuple[str, ...],
@@ -114,12 +126,27 @@ def verify(
     unsafe_accept_missing_revocation: bool,
     validation_time: datetime | None,
     fmt: str,
-    output: TextIO,
+    output: str,
     verbose: bool,
+    jobs: int | None,
+    scheduler: str | None,
+    resume: bool,
+    timeout: float | None,
+    report_csv: str | None,
+    report_junit: str | None,
+    report_html: str | None,
 ) -> None:
-    """Verify the signatures and seals of PDF and OFD FILES (or folders of them)."""
+    """Verify the signatures and seals of PDF and OFD FILES: files, folders (recursive),
+    globs ('docs/**/*.pdf') or fsspec URLs (s3://bucket/prefix/)."""
+    from esealkit.batch.cli import BatchOptions, run_batch
+
     if not trust_paths and not untrusted:
         raise click.UsageError("give trust anchors with --trust (or --untrusted to verify without them)")
+    if not files and from_list is None:
+        raise click.UsageError("name the files or folders to verify (or --from-list FILE)")
+    _check_inputs(files)
+    if resume and (fmt != "jsonl" or output == "-"):
+        raise click.UsageError("--resume continues a JSON Lines report: give --format jsonl --output FILE")
     trust = None
     if trust_paths:
         try:
@@ -127,31 +154,22 @@ def verify(
         except PolicyError as exc:
             raise click.UsageError(str(exc)) from exc
     policy = ValidationPolicy(unsafe_accept_missing_revocation=unsafe_accept_missing_revocation)
-    verifier = Verifier(trust=trust, policy=policy, validation_time=validation_time)
-    all_passed = True
-    if fmt == "json":
-        reports = list(verify_paths(verifier, files))
-        json.dump({"documents": [r.to_dict() for r in reports], "summary": summarize(reports)}, output,
-                  ensure_ascii=False, indent=2)
-        output.write("\n")
-        all_passed = all(reports)
-    else:
-        summary = {"documents": 0, **{i.value: 0 for i in Indication}}
-        for report in verify_paths(verifier, files):
-            all_passed = all_passed and bool(report)
-            summary["documents"] += 1
-            summary[report.indication.value] += 1
-            if fmt == "jsonl":
-                output.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
-                output.flush()
-            else:
-                write_text(report, output, verbose=verbose)
-        if fmt == "text":
-            output.write(
-                f"\n{summary['documents']} document(s): {summary['TOTAL_PASSED']} passed, "
-                f"{summary['TOTAL_FAILED']} failed, {summary['INDETERMINATE']} indeterminate\n"
-            )
-    sys.exit(0 if all_passed else 1)
+    options = BatchOptions(files=files, from_list=from_list, fmt=fmt, output=output, verbose=verbose, jobs=jobs,
+                           scheduler=scheduler, resume=resume, timeout=timeout, report_csv=report_csv,
+                           report_junit=report_junit, report_html=report_html)
+    sys.exit(run_batch(options, trust=trust, policy=policy, validation_time=validation_time))
+
+
+def _check_inputs(files: Iterable[str]) -> None:
+    """A plain local path that does not exist is a usage error (globs and URLs are not checked)."""
+    from esealkit.batch.discovery import is_url
+
+    for item in files:
+        if is_url(item) or any(ch in item for ch in "*?["):
+            continue
+        local = item[len("file://"):] if item.startswith("file://") else item
+        if not Path(local).exists():
+            raise click.BadParameter(f"Path {item!r} does not exist.", param_hint="'FILES...'")
 
 
 @main.command()
