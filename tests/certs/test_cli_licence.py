@@ -158,3 +158,53 @@ def test_types_lists_the_starter_catalogue() -> None:
     assert code == 0
     assert "营业执照" in out and "illustrative" in out
     assert len(json.loads(run("types", "--format", "json")[1])["types"]) >= 30
+
+
+def test_issue_and_verify_from_the_command_line(tmp_path: Path, db: str) -> None:
+    from certs_issuing import licence_data, make_agency
+    from cryptography.hazmat.primitives import serialization
+
+    agency = make_agency()
+    seal_path, key_path, cert_path = (
+        tmp_path / "Seal.esl",
+        tmp_path / "signer.key",
+        tmp_path / "signer.der",
+    )
+    seal_path.write_bytes(agency.seal.der)
+    key_path.write_bytes(
+        agency.signer.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_path.write_bytes(agency.signer.der)
+    root, crl = tmp_path / "root.der", tmp_path / "root.crl"
+    root.write_bytes(agency.root.der)
+    crl.write_bytes(agency.trust().crls[0])
+    data = tmp_path / "data.json"
+    data.write_text(
+        json.dumps([licence_data(serial="CLI0001"), licence_data(serial="CLI0002")]), "utf-8"
+    )
+    out_dir = tmp_path / "out"
+    args = ["--seal", str(seal_path), "--key", str(key_path), "--cert", str(cert_path)]
+    code, out, err = run("issue", str(data), *args, "--out-dir", str(out_dir), "--db", db)
+    assert code == 0, err
+    files = sorted(out_dir.iterdir())
+    assert len(files) == 4 and out.count("issued ") == 2
+    code, out, err = run(
+        "verify", *map(str, files), "--db", db, "--trust", str(root), "--crl", str(crl)
+    )
+    assert code == 0, out + err
+    assert out.count("TOTAL_PASSED  ") >= 4 and "licence_status" in out
+    revoked = files[0].name.rsplit(".", 1)[0]
+    assert run("revoke", revoked, "--reason", "吊销", "--db", db)[0] == 0
+    code, out, _ = run("verify", str(files[0]), "--db", db, "--trust", str(root), "--crl", str(crl))
+    assert code == 1 and "REVOKED" in out
+    # Checked before anything is issued: a bad row stops the whole batch.
+    data.write_text(
+        json.dumps([licence_data(serial="CLI0003"), licence_data(type_code="X")]), "utf-8"
+    )
+    code, _, err = run("issue", str(data), *args, "--out-dir", str(tmp_path / "none"), "--db", db)
+    assert code == 1 and "type_code" in err
+    assert not (tmp_path / "none").exists()

@@ -264,3 +264,40 @@ def test_issuance_data_errors_name_the_key(agency: Agency, library: LicenceLibra
     with pytest.raises(StoreError, match="already holds"):
         issue_licence(data, agency.seal, agency.signer.key, agency.signer.der, library=library)
     assert library.count(status=LicenceStatus.VALID) == 1
+
+
+def test_sm2_agency_issues_verifiable_licences(library: LicenceLibrary) -> None:
+    pytest.importorskip("tongsuopy")
+    sm2 = make_agency("sm2")
+    issued = issue_licence(
+        licence_data(), sm2.seal, sm2.signer.key, sm2.signer.der, library=library
+    )
+    for form in ("ofd", "pdf"):
+        report = verify_licence(getattr(issued, form), library=library, trust=sm2.trust())
+        assert report.indication is Indication.TOTAL_PASSED, (form, report.to_dict())
+
+
+def test_bulk_issuance_data_from_csv(tmp_path: Path) -> None:
+    from esealkit.certs.issue import read_issuance_data
+
+    header = (
+        "type_code,number,holder_name,holder_kind,holder_id_type,holder_id_number,issuer_name,"
+        "issuer_code,issue_date,valid_from,valid_to,serial,KZ_FDDBR,KZ_DWDZ,KZ_XKFW"
+    )
+    base = licence_data()
+    row = (
+        f"{base['type_code']},No.{{n}},某某建设有限公司,organisation,001,91320115MA202UKD7X,"
+        f"{base['issuer']['name']},{base['issuer']['code']},2026-01-05,2026-01-05,长期,BULK{{n}},张三,某路1号,建筑施工"
+    )
+    path = tmp_path / "bulk.csv"
+    path.write_text("\n".join([header, row.format(n=1), row.format(n=2)]) + "\n", "utf-8")
+    items = read_issuance_data(path)
+    licences = [licence_from_data(item) for item in items]
+    assert [lic.identifier.serial for lic in licences] == ["BULK1", "BULK2"]
+    assert licences[0].validity.long_term and licences[1].fields["FDDBR"] == "张三"
+    path.write_text(
+        "\n".join([header, row.format(n=1), row.format(n=2).replace(",001,", ",111,")]) + "\n",
+        "utf-8",
+    )
+    with pytest.raises(MalformedInput, match=r"^row 3, holder"):
+        [licence_from_data(item) for item in read_issuance_data(path)]

@@ -24,6 +24,7 @@ from esealkit.certs.identifiers import (
     check_uscc,
     parse_licence_id,
 )
+from esealkit.certs.issue import IssuedLicence, issue_licence, licence_from_data
 from esealkit.certs.model import (
     Holder,
     HolderKind,
@@ -32,6 +33,7 @@ from esealkit.certs.model import (
     LicenceStatus,
     Validity,
 )
+from esealkit.certs.verify import verify_licence
 
 __all__ = [
     "ROOT_CODE",
@@ -39,6 +41,7 @@ __all__ = [
     "FieldSpec",
     "Holder",
     "HolderKind",
+    "IssuedLicence",
     "Issuer",
     "Licence",
     "LicenceId",
@@ -48,6 +51,9 @@ __all__ = [
     "check_resident_id",
     "check_uscc",
     "default_catalogue",
+    "issue_licence",
+    "licence_from_data",
     "load_catalogue",
     "parse_licence_id",
+    "verify_licence",
 ]

@@ -22,10 +22,14 @@ the licence is added to ``library`` when one is given.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from esealkit.certs.catalogue import Catalogue, default_catalogue
@@ -38,7 +42,7 @@ from esealkit.certs.render import lay_out
 from esealkit.errors import InvalidIdentifier, MalformedInput, StoreError
 from esealkit.seals.model import Seal
 
-__all__ = ["IssuedLicence", "issue_licence", "licence_from_data"]
+__all__ = ["IssuedLicence", "issue_licence", "licence_from_data", "read_issuance_data"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,12 @@ def licence_from_data(
         if key in data:
             raise MalformedInput(f"{key}: is assigned on issuance, leave it out")
     body = dict(data)
+    row = body.pop("_row", None)
+    if row is not None:
+        try:
+            return licence_from_data(body, catalogue=catalogue, serial=serial)
+        except MalformedInput as exc:
+            raise MalformedInput(f"row {row}, {exc}") from exc
     type_code = body.get("type_code")
     if not isinstance(type_code, str) or type_code not in catalogue:
         raise MalformedInput(f"type_code: {type_code!r} is not in the catalogue")
@@ -146,3 +156,76 @@ def issue_licence(
         if not result.added:
             raise StoreError(f"the licence library already holds {licence.id!r}")
     return IssuedLicence(licence, ofd, pdf)
+
+
+_DRAFT_COLUMNS = (
+    "type_code",
+    "number",
+    "holder_name",
+    "holder_kind",
+    "holder_id_type",
+    "holder_id_number",
+    "issuer_name",
+    "issuer_code",
+    "issue_date",
+    "valid_from",
+    "valid_to",
+)
+_OPTIONAL_COLUMNS = ("type_name", "serial", "version")
+
+
+def read_issuance_data(path: str | Path) -> list[dict[str, Any]]:
+    """Issuance data from a JSON file (one object or a list) or a CSV file for bulk issuance.
+
+    CSV columns: ``type_code, number, holder_name, holder_kind, holder_id_type,
+    holder_id_number, issuer_name, issuer_code, issue_date, valid_from, valid_to`` (empty
+    or 长期 = long-term), optionally ``type_name, serial, version``, and ``KZ_<KEY>`` columns
+    for the type-specific fields.  Errors name the row.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() != ".csv":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise MalformedInput(f"{path}: not JSON ({exc})") from exc
+        items = data if isinstance(data, list) else [data]
+        if not all(isinstance(item, dict) for item in items):
+            raise MalformedInput(f"{path}: expected an object or a list of objects")
+        return items
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0] if rows else []
+    missing = [name for name in _DRAFT_COLUMNS if name not in header]
+    unknown = [
+        n for n in header if n not in _DRAFT_COLUMNS + _OPTIONAL_COLUMNS and not n.startswith("KZ_")
+    ]
+    if missing or unknown:
+        raise MalformedInput(
+            f"row 1: column {(missing or unknown)[0]!r} is {'missing' if missing else 'unknown'}"
+        )
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise MalformedInput(f"row {number}: {len(row)} cells, expected {len(header)}")
+        cells = dict(zip(header, row, strict=True))
+        item: dict[str, Any] = {
+            "type_code": cells["type_code"],
+            "number": cells["number"],
+            "holder": {
+                "name": cells["holder_name"],
+                "kind": cells["holder_kind"],
+                "id_type": cells["holder_id_type"],
+                "id_number": cells["holder_id_number"],
+            },
+            "issuer": {"name": cells["issuer_name"], "code": cells["issuer_code"]},
+            "issue_date": cells["issue_date"],
+            "valid_from": cells["valid_from"],
+            "valid_to": None if cells["valid_to"].strip() in ("", "长期") else cells["valid_to"],
+            "fields": {n[3:]: v for n, v in cells.items() if n.startswith("KZ_") and v != ""},
+            "_row": number,
+        }
+        item.update({key: cells[key] for key in _OPTIONAL_COLUMNS if cells.get(key)})
+        out.append(item)
+    return out
