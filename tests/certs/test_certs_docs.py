@@ -13,6 +13,7 @@ MODULES = [
     "esealkit.certs.identifiers",
     "esealkit.certs.model",
     "esealkit.certs.catalogue",
+    "esealkit.certs.render",
 ]
 
 
