@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from certs_issuing import Agency, licence_data, make_agency
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
 
@@ -301,3 +303,21 @@ def test_bulk_issuance_data_from_csv(tmp_path: Path) -> None:
     )
     with pytest.raises(MalformedInput, match=r"^row 3, holder"):
         [licence_from_data(item) for item in read_issuance_data(path)]
+
+
+@pytest.fixture(scope="module")
+def sample(agency: Agency) -> IssuedLicence:
+    return issue_licence(licence_data(), agency.seal, agency.signer.key, agency.signer.der)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(form=st.sampled_from(["ofd", "pdf"]), at=st.integers(0, 10**7), byte=st.integers(0, 255))
+def test_damaged_licence_files_give_reports_not_exceptions(
+    sample: IssuedLicence, form: str, at: int, byte: int
+) -> None:
+    data = bytearray(getattr(sample, form))
+    data[at % len(data)] = byte
+    report = verify_licence(bytes(data))
+    assert report.checks  # a report, whatever happened

@@ -33,6 +33,7 @@ __all__ = ["ATTACHMENT_NAME", "licence_from_pdf", "licence_pdf"]
 
 ATTACHMENT_NAME = "licence.xml"
 _PT_PER_MM = 72 / 25.4
+_MAX_METADATA_BYTES = 1 << 20
 
 
 def _image(pdf: pikepdf.Pdf, image: Image.Image) -> pikepdf.Stream:
@@ -106,7 +107,12 @@ def licence_from_pdf(data: bytes, *, strict: bool = True) -> Licence:
                 raise MalformedInput(
                     f"the PDF has no attached {ATTACHMENT_NAME} (licence metadata)"
                 )
-            xml = spec.get_file().read_bytes()
+            attached = spec.get_file()
+            if attached.size > _MAX_METADATA_BYTES:
+                raise MalformedInput(
+                    f"the attached {ATTACHMENT_NAME} is larger than {_MAX_METADATA_BYTES} bytes"
+                )
+            xml = attached.read_bytes()
     except pikepdf.PdfError as exc:
         raise MalformedInput(f"not a readable PDF: {exc}") from exc
     return licence_from_xml(xml, strict=strict)
