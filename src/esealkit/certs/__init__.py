@@ -10,6 +10,9 @@
     '11100000000013338W'
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from esealkit.certs.catalogue import (
     Catalogue,
     FieldSpec,
@@ -24,7 +27,6 @@ from esealkit.certs.identifiers import (
     check_uscc,
     parse_licence_id,
 )
-from esealkit.certs.issue import IssuedLicence, issue_licence, licence_from_data
 from esealkit.certs.model import (
     Holder,
     HolderKind,
@@ -33,7 +35,27 @@ from esealkit.certs.model import (
     LicenceStatus,
     Validity,
 )
-from esealkit.certs.verify import verify_licence
+
+if TYPE_CHECKING:
+    from esealkit.certs.issue import IssuedLicence, issue_licence, licence_from_data
+    from esealkit.certs.verify import verify_licence
+
+# Issuing and verifying pull in the OFD, PDF and PKI code: loaded on first use, so that
+# the model, the identifiers and the licence library stay quick to import.
+_LAZY = {
+    "IssuedLicence": "esealkit.certs.issue",
+    "issue_licence": "esealkit.certs.issue",
+    "licence_from_data": "esealkit.certs.issue",
+    "verify_licence": "esealkit.certs.verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "ROOT_CODE",
