@@ -83,7 +83,7 @@ def render(pdf: bytes, page: int = 1) -> Image.Image:
 
 def _bbox(image: Image.Image, test: Any) -> tuple[int, int, int, int] | None:
     mask = Image.new("1", image.size)
-    mask.putdata([1 if test(p) else 0 for p in image.getdata()])
+    mask.putdata([1 if test(p) else 0 for p in image.get_flattened_data()])
     return mask.getbbox()
 
 
@@ -111,7 +111,7 @@ def ink_bbox(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[int, i
 
 def count(image: Image.Image, test: Any, box: tuple[int, int, int, int] | None = None) -> int:
     region = image.crop(box) if box else image
-    return sum(1 for p in region.getdata() if test(p))
+    return sum(1 for p in region.get_flattened_data() if test(p))
 
 
 def cjk_pdf(pages: list[list[tuple[float, float, str]]], size: float = 16) -> bytes:

@@ -8,8 +8,9 @@ A small reader of page content streams: it follows the text state (``Tf``, ``Tm`
 ``TD``, ``T*``, ``TL``, ``Tc``, ``Tw``, ``Tz``, ``Ts``) and the graphics matrix (``cm``,
 ``q``/``Q``) through ``Tj``, ``TJ``, ``'`` and ``"``, decodes strings with the font's
 ``/ToUnicode`` map (Type0/CID fonts, 2-byte codes) or, for simple fonts, its encoding as
-cp1252, and advances by the font's ``/Widths`` (``/W`` for CID fonts; half an em when a
-simple font gives none, as the standard 14 fonts do).  Text inside form XObjects, rotated
+cp1252, and advances by the font's ``/Widths`` (``/W`` for CID fonts).  Standard 14 fonts
+come without widths: Helvetica/Arial advance by Helvetica's published metrics (ASCII),
+Courier by 600, others by half an em.  Text inside form XObjects, rotated
 or vertical text are not located.  Coordinates are PDF points in the page's user space
 (origin at the bottom left of the MediaBox).
 """
@@ -70,6 +71,16 @@ def _mul(a: Matrix, b: Matrix) -> Matrix:
 def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
     return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
 
+
+# Helvetica's advance widths (Adobe core 14 AFM) for ASCII 32..126, in 1/1000 em.
+_HELVETICA = (
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
+    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+)
 
 _HEX = re.compile(rb"<([0-9A-Fa-f]+)>")
 
@@ -139,6 +150,13 @@ class _Font:
             if isinstance(widths, pikepdf.Array):
                 for index, value in enumerate(widths):
                     self.widths[first + index] = float(value)
+            else:
+                base = str(font.get("/BaseFont", "")).lower()
+                if "courier" in base:
+                    self.default_width = 600.0
+                elif "helvetica" in base or "arial" in base:
+                    self.widths = {32 + index: float(w) for index, w in enumerate(_HELVETICA)}
+                    self.default_width = 556.0
 
     def _cid_widths(self, w: Any) -> None:
         if not isinstance(w, pikepdf.Array):
