@@ -273,7 +273,8 @@ class CertificateAuthority:
         )
         ident, alg = key_algorithm(self.key, pss=self.pss)
         basic = ocsp.BasicOCSPResponse(
-            {"tbs_response_data": data, "signature_algorithm": ident, "signature": sign(self.key, alg, data.dump())}
+            {"tbs_response_data": data, "signature_algorithm": ident, "signature": sign(self.key, alg, data.dump()),
+             "certs": [self.certificate]}
         )
         return bytes(
             ocsp.OCSPResponse(
@@ -321,6 +322,12 @@ def _build_certificate(
     ]
     if extended_key_usage:
         extensions.append({"extn_id": "extended_key_usage", "critical": True, "extn_value": list(extended_key_usage)})
+    if issuer != subject:
+        # Declares where OCSP would be asked (never fetched: esealkit works offline); without
+        # it, path validation rightly ignores OCSP responses for the certificate.
+        extensions.append({"extn_id": "authority_information_access", "critical": False, "extn_value": [
+            {"access_method": "ocsp", "access_location": {"uniform_resource_identifier": "http://ocsp.test.invalid/"}},
+        ]})
     extensions.extend(extra_extensions)
     tbs = x509.TbsCertificate(
         {
