@@ -175,10 +175,12 @@ def show(file: str, fmt: str) -> None:
 @click.option("--validation-time", callback=_parse_time,
               help="ISO 8601 time: a bare seal's validity and the X.509 paths are judged then (default: now "
                    "for a seal, the signing time for a signature).")
+@click.option("--db", "db_url", metavar="URL", default=None,
+              help="Consult the seal store in this database for the seal's status (seal_status).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def verify(file: str, data_path: str | None, trust_paths: tuple[str, ...], intermediate_paths: tuple[str, ...],
            crl_paths: tuple[str, ...], ocsp_paths: tuple[str, ...], unsafe_accept_missing_revocation: bool,
-           validation_time: datetime | None, fmt: str) -> None:
+           validation_time: datetime | None, db_url: str | None, fmt: str) -> None:
     """Verify a seal or seal-signature FILE and print the report."""
     trust = None
     if trust_paths:
@@ -187,6 +189,7 @@ def verify(file: str, data_path: str | None, trust_paths: tuple[str, ...], inter
         except PolicyError as exc:
             raise click.UsageError(str(exc)) from exc
     policy = ValidationPolicy(unsafe_accept_missing_revocation=unsafe_accept_missing_revocation)
+    store = _store(db_url) if db_url is not None else None
     data = _read(file)
     try:
         kind = detect_kind(data)
@@ -195,11 +198,12 @@ def verify(file: str, data_path: str | None, trust_paths: tuple[str, ...], inter
             Check.failed("seal_format", SubIndication.FORMAT_FAILURE, f"not a seal or seal signature: {exc}"),))
     else:
         if kind == "seal":
-            sig_report = verify_seal(data, at=validation_time, trust=trust, policy=policy)
+            sig_report = verify_seal(data, at=validation_time, trust=trust, policy=policy, store=store)
             report = DocumentReport(path=file, format="seal", signatures=(sig_report,))
         else:
             signed = _read(data_path) if data_path else None
-            sig_report = verify_seal_signature(data, data=signed, at=validation_time, trust=trust, policy=policy)
+            sig_report = verify_seal_signature(data, data=signed, at=validation_time, trust=trust, policy=policy,
+                                               store=store)
             report = DocumentReport(path=file, format="seal-signature", signatures=(sig_report,))
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -296,3 +300,80 @@ def make(output: str, es_id: str, name: str, type_: int, maker_key: str, maker_c
     Path(output).write_bytes(made.der)
     click.echo(f"{output}: seal {made.es_id} ({made.name}), version {made.version}, "
                f"valid {made.valid_from.isoformat()} … {made.valid_to.isoformat()}")
+
+
+def _store(db_url: str | None) -> Any:
+    from esealkit.errors import StoreError
+    from esealkit.store.db import open_database
+    from esealkit.store.seals import SealStore
+
+    try:
+        return SealStore(open_database(db_url))
+    except StoreError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+_DB_HELP = "Database URL of the seal store (default: SQLite file esealkit.db in the working directory; env ESEALKIT_DB)."
+
+
+@seal.command("register")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_url", metavar="URL", envvar="ESEALKIT_DB", default=None, help=_DB_HELP)
+@click.option("--replace", is_flag=True, help="Replace a stored seal with the same es_id (its status history is kept).")
+def register(files: tuple[str, ...], db_url: str | None, replace: bool) -> None:
+    """Put seal FILES (.esl) in the seal store (印章库), active from their validFrom."""
+    from esealkit.errors import StoreError
+
+    store = _store(db_url)
+    for file in files:
+        try:
+            stored = store.add(parse_seal(_read(file)), replace=replace)
+        except MalformedInput as exc:
+            raise click.UsageError(f"{file}: not a seal: {exc}") from exc
+        except StoreError as exc:
+            raise click.UsageError(f"{file}: {exc}") from exc
+        click.echo(f"{file}: seal {stored.es_id} ({stored.name}) is {stored.status}")
+
+
+@seal.command("revoke")
+@click.argument("es_id")
+@click.option("--reason", help="Why (recorded in the status history). Required to revoke or suspend.")
+@click.option("--at", "at", callback=_parse_time, help="ISO 8601 time the change takes effect (default: now).")
+@click.option("--suspend", "action", flag_value="suspended", help="Suspend (挂起) instead of revoking.")
+@click.option("--reactivate", "action", flag_value="active", help="Make a suspended seal active again.")
+@click.option("--db", "db_url", metavar="URL", envvar="ESEALKIT_DB", default=None, help=_DB_HELP)
+def revoke(es_id: str, reason: str | None, at: datetime | None, action: str | None, db_url: str | None) -> None:
+    """Revoke (吊销) the stored seal ES_ID; signatures made before AT stay valid."""
+    from esealkit.errors import StoreError
+
+    status = action or "revoked"
+    if status != "active" and not reason:
+        raise click.UsageError("give a --reason")
+    try:
+        stored = _store(db_url).set_status(es_id, status, at=at, reason=reason)
+    except (StoreError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"seal {stored.es_id} ({stored.name}) is {stored.status} from {stored.status_since.isoformat()}")
+
+
+@seal.command("status")
+@click.argument("es_id")
+@click.option("--db", "db_url", metavar="URL", envvar="ESEALKIT_DB", default=None, help=_DB_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def status(es_id: str, db_url: str | None, fmt: str) -> None:
+    """Print the stored seal ES_ID's status and its history (exit 1 when unknown)."""
+    store = _store(db_url)
+    stored = store.get(es_id)
+    if stored is None:
+        click.echo(f"seal {es_id!r} is not in the store", err=True)
+        sys.exit(1)
+    facts = {
+        "es_id": stored.es_id, "name": stored.name, "owner": stored.owner_name, "status": stored.status,
+        "status_since": stored.status_since.isoformat(), "reason": stored.status_reason,
+        "history": [{"status": e.status, "effective": e.effective.isoformat(), "reason": e.reason}
+                    for e in store.history(es_id)],
+    }
+    if fmt == "json":
+        click.echo(json.dumps(facts, ensure_ascii=False, indent=2))
+    else:
+        _write_text(facts)
