@@ -14,6 +14,8 @@ from esealkit.testing import CertificateAuthority, Issued
 
 ISSUER_NAME = "杭州市西湖区住房和城乡建设局"
 ISSUER_CODE = "11330105002500287C"
+# Dates relative to today, so that the licences are current whenever the tests run.
+ISSUED = dt.date.today() - dt.timedelta(days=10)
 
 
 @dataclass
@@ -63,9 +65,9 @@ def licence_data(**changes: Any) -> dict[str, Any]:
             "id_number": "91320115MA202UKD7X",
         },
         "issuer": {"name": ISSUER_NAME, "code": ISSUER_CODE},
-        "issue_date": "2026-01-05",
-        "valid_from": "2026-01-05",
-        "valid_to": "2099-01-04",
+        "issue_date": ISSUED.isoformat(),
+        "valid_from": ISSUED.isoformat(),
+        "valid_to": (ISSUED + dt.timedelta(days=3 * 365)).isoformat(),
         "fields": {"FDDBR": "张三", "DWDZ": "浙江省杭州市西湖区某某路1号", "XKFW": "建筑施工"},
     }
     data.update(changes)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from certs_issuing import Agency, licence_data, make_agency
+from certs_issuing import ISSUED, Agency, licence_data, make_agency
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -59,7 +59,7 @@ def test_issue_assigns_a_valid_identifier_and_records_the_licence(
 ) -> None:
     lid = parse_licence_id(issued.licence.id)
     assert lid.issuer_code == "11330105002500287C"
-    assert lid.serial.startswith("20260105") and len(lid.serial) == 20
+    assert lid.serial.startswith(ISSUED.strftime("%Y%m%d")) and len(lid.serial) == 20
     assert lid.version == "001"
     assert issued.licence.type_name == "建筑施工企业安全生产许可证"
     assert library.require(issued.licence.id).licence == issued.licence
@@ -140,7 +140,7 @@ def test_superseded_licence_fails_and_names_the_new_one(
 
 def test_expired_licence_and_mismatching_record(agency: Agency, library: LicenceLibrary) -> None:
     expired = issue_licence(
-        licence_data(valid_to="2026-02-01"),
+        licence_data(valid_to=(ISSUED + dt.timedelta(days=5)).isoformat()),
         agency.seal,
         agency.signer.key,
         agency.signer.der,
@@ -289,7 +289,7 @@ def test_bulk_issuance_data_from_csv(tmp_path: Path) -> None:
     base = licence_data()
     row = (
         f"{base['type_code']},No.{{n}},某某建设有限公司,organisation,001,91320115MA202UKD7X,"
-        f"{base['issuer']['name']},{base['issuer']['code']},2026-01-05,2026-01-05,长期,BULK{{n}},张三,某路1号,建筑施工"
+        f"{base['issuer']['name']},{base['issuer']['code']},{base['issue_date']},{base['valid_from']},长期,BULK{{n}},张三,某路1号,建筑施工"
     )
     path = tmp_path / "bulk.csv"
     path.write_text("\n".join([header, row.format(n=1), row.format(n=2)]) + "\n", "utf-8")
