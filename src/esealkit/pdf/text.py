@@ -1,8 +1,9 @@
 """Find where a text sits on a PDF page (文本定位), e.g. the "（盖章）" a seal goes on.
 
-    >>> hits = find_text(pdf_bytes, "（盖章）")                       # doctest: +SKIP
-    >>> hits[0].page, round(hits[0].centre[0]), round(hits[0].centre[1])  # doctest: +SKIP
-    (0, 420, 183)
+    >>> from esealkit.testing import simple_pdf
+    >>> [hit] = find_text(simple_pdf(["Signed: (Seal here)"]), "(Seal here)")
+    >>> hit.page, round(hit.x0, 1), round(hit.x1, 1), round(hit.centre[1], 1)
+    (0, 116.0, 175.4, 723.6)
 
 A small reader of page content streams: it follows the text state (``Tf``, ``Tm``, ``Td``,
 ``TD``, ``T*``, ``TL``, ``Tc``, ``Tw``, ``Tz``, ``Ts``) and the graphics matrix (``cm``,
@@ -245,10 +246,14 @@ def _page_glyphs(page: pikepdf.Page) -> list[_Glyph]:
         ts.tlm = _mul((1.0, 0.0, 0.0, 1.0, tx, ty), ts.tlm)
         ts.tm = ts.tlm
 
-    for instruction in pikepdf.parse_content_stream(page):
+    try:
+        instructions = pikepdf.parse_content_stream(page)
+    except pikepdf.PdfError:
+        return []  # a content stream that does not parse shows no text esealkit can locate
+    for instruction in instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             continue
-        operands, op = list(instruction.operands), str(instruction.operator)
+        operands, op = list(instruction.operands), instruction.operator.unparse().decode("latin-1")
         try:
             if op == "q":
                 stack.append((ctm, ts.copy()))
