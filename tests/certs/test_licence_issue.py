@@ -246,6 +246,16 @@ def test_pdf_renders_with_text_qr_code_and_seal(issued: IssuedLicence, tmp_path:
     cx, cy = layout.seal_centre
     red = [p for p in pixels((cx - 21, cy - 21, 42, 42)) if p[0] > 180 and p[1] < 90 and p[2] < 90]
     assert len(red) > 500  # the seal's red picture is there
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+        for expected in (
+            issued.licence.type_name,
+            issued.licence.holder.name,
+            issued.licence.number,
+        ):
+            assert expected in text  # the invisible text layer
 
 
 def test_issuance_data_errors_name_the_key(agency: Agency, library: LicenceLibrary) -> None:

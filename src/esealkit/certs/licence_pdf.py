@@ -8,7 +8,7 @@
 
 The page is the layout of :mod:`esealkit.certs.render` drawn as one image (with the CJK
 font found by :func:`esealkit.seals.cjk_font_path`), so it shows the same everywhere
-without embedding fonts; it has no text layer.  The seal's picture is a separate image
+without embedding fonts, under an invisible text layer (text can be found and copied).  The seal's picture is a separate image
 with transparency over the issuer's name, where a paper seal would be.  The metadata
 travels as the attached file ``licence.xml`` (the XML form of :mod:`esealkit.certs.licence_xml`).
 """
@@ -24,7 +24,7 @@ from PIL import Image
 from esealkit.certs.catalogue import LicenceType
 from esealkit.certs.licence_xml import licence_from_xml
 from esealkit.certs.model import Licence
-from esealkit.certs.render import PAGE_MM, lay_out, page_image
+from esealkit.certs.render import PAGE_MM, Layout, lay_out, page_image
 from esealkit.errors import MalformedInput
 from esealkit.seals.model import SealPicture
 from esealkit.seals.picture import RASTER_TYPES, cjk_font_path
@@ -62,6 +62,64 @@ def _seal_image(picture: SealPicture) -> Image.Image | None:
         return None
 
 
+def _text_font(pdf: pikepdf.Pdf, chars: set[str]) -> pikepdf.Dictionary:
+    """A Type0 font whose codes are Unicode code points, with a ToUnicode map.
+
+    It is only used in invisible text (render mode 3), so no font program is needed: the
+    text layer is there to be found, copied and read aloud, the image shows the page.
+    """
+    mappings = "\n".join(f"<{ord(c):04X}> <{ord(c):04X}>" for c in sorted(chars))
+    cmap = (
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+        "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+        f"{len(chars)} beginbfchar\n{mappings}\nendbfchar\n"
+        "endcmap CMapName currentdict /CMap defineresource pop end end\n"
+    )
+    descriptor = pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor,
+        FontName=pikepdf.Name.EsealkitTextLayer,
+        Flags=4,
+        FontBBox=[0, -200, 1000, 900],
+        ItalicAngle=0,
+        Ascent=880,
+        Descent=-120,
+        CapHeight=700,
+        StemV=80,
+    )
+    cid_font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.CIDFontType2,
+        BaseFont=pikepdf.Name.EsealkitTextLayer,
+        CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
+        FontDescriptor=pdf.make_indirect(descriptor),
+        DW=1000,
+        CIDToGIDMap=pikepdf.Name.Identity,
+    )
+    return pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.Type0,
+        BaseFont=pikepdf.Name.EsealkitTextLayer,
+        Encoding=pikepdf.Name("/Identity-H"),
+        DescendantFonts=[pdf.make_indirect(cid_font)],
+        ToUnicode=pdf.make_stream(cmap.encode("ascii")),
+    )
+
+
+def _text_layer(layout: Layout, height_pt: float) -> tuple[str, set[str]]:
+    lines: list[str] = []
+    chars: set[str] = set()
+    for line in layout.texts:
+        text = "".join(c if ord(c) <= 0xFFFF else "?" for c in line.text)
+        chars.update(text)
+        size = line.size_mm * _PT_PER_MM
+        x, y = line.x_mm * _PT_PER_MM, height_pt - (line.y_mm + line.size_mm) * _PT_PER_MM
+        codes = "".join(f"{ord(c):04X}" for c in text)
+        lines.append(f"BT 3 Tr /T1 {size:.2f} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm <{codes}> Tj ET")
+    return "\n".join(lines) + "\n", chars
+
+
 def licence_pdf(
     licence: Licence,
     licence_type: LicenceType | None = None,
@@ -81,7 +139,12 @@ def licence_pdf(
         cx, cy = layout.seal_centre[0] * _PT_PER_MM, height_pt - layout.seal_centre[1] * _PT_PER_MM
         xobjects["/Seal"] = _image(pdf, seal)
         content += f"q {w:.2f} 0 0 {h:.2f} {cx - w / 2:.2f} {cy - h / 2:.2f} cm /Seal Do Q\n"
-    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(xobjects))
+    text, chars = _text_layer(layout, height_pt)
+    content += text
+    page.obj.Resources = pikepdf.Dictionary(
+        XObject=pikepdf.Dictionary(xobjects),
+        Font=pikepdf.Dictionary(T1=pdf.make_indirect(_text_font(pdf, chars))),
+    )
     page.obj.Contents = pdf.make_stream(content.encode("ascii"))
     pdf.docinfo["/Title"] = licence.type_name
     pdf.docinfo["/Subject"] = licence.id
