@@ -172,3 +172,45 @@ def test_placement_arguments_are_checked(seal) -> None:
 def test_red_detection_sees_nothing_on_a_plain_page() -> None:
     image = render(simple_pdf(["plain"]))
     assert count(image, is_red) == 0
+
+
+def test_a_picture_without_alpha_gets_its_white_paper_made_transparent(pki) -> None:
+    from PIL import Image, ImageDraw
+
+    from esealkit.pdf.seal import stamp_image
+    from esealkit.seals import SealPicture
+
+    picture = Image.new("RGB", (100, 100), (255, 255, 255))
+    ImageDraw.Draw(picture).ellipse((5, 5, 95, 95), outline=(220, 0, 0), width=8)
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=95)
+    seal = make_test_seal(pki, "ecdsa-p256", picture=SealPicture("JPG", out.getvalue(), 42, 42))
+    image = stamp_image(seal)
+    assert image.mode == "RGBA"
+    assert image.getpixel((50, 50))[3] == 0  # the paper inside the ring
+    assert image.getpixel((0, 0))[3] == 0
+    assert image.getpixel((50, 7))[3] == 255  # the red ring
+    assert image.getpixel((50, 7))[0] > 150
+
+
+def test_sealing_twice_keeps_both_signatures_valid(pki, signer, seal) -> None:
+    other_signer = pki.signers["rsa"]
+    other_seal = make_test_seal(pki, "rsa", es_id="33010600000002")
+    document = simple_pdf(["Contract between A and B."])
+    once = seal_pdf(document, seal, signer.key, signer.der, chain=pki.chain, x_mm=50, y_mm=250)
+    twice = seal_pdf(once, other_seal, other_signer.key, other_signer.der, chain=pki.chain, x_mm=150, y_mm=250)
+    results = seal_results(twice, Verifier(trust=pki.trust()))
+    assert [(r.field_name, r.summary.es_id if r.summary else None) for r in results] == [
+        ("Seal", "33010600000001"), ("Seal_1", "33010600000002")]
+    report = Verifier(trust=pki.trust()).verify(twice)
+    assert report.indication is Indication.TOTAL_PASSED, report.to_dict()
+    image = render(twice)
+    left, right = red_bbox(image.crop((0, 0, PAGE_W // 2, PAGE_H))), red_bbox(image.crop((PAGE_W // 2, 0, PAGE_W, PAGE_H)))
+    assert left is not None and right is not None
+
+
+def test_cross_page_height_follows_y(seal) -> None:
+    placements = stamp_placements(simple_pdf(["x"], pages=2), seal, cross_page=True, y_mm=50)
+    for placement in placements:
+        assert (placement.y0 + placement.y1) / 2 == pytest.approx(PAGE_H - 50 * 72 / 25.4)
+    assert [p.strip for p in placements] == [0, 1] and {p.strips for p in placements} == {2}

@@ -74,6 +74,24 @@ def test_matrices_td_tj_and_cm_are_followed() -> None:
     assert page_boxes(out.getvalue()) == [(0.0, 0.0, 400.0, 400.0)]
 
 
+def test_text_inside_form_xobjects_is_found() -> None:
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Courier))
+    form = pdf.make_stream(b"BT /F1 10 Tf 0 0 Td (KEY) Tj ET /Self Do")
+    form.Type, form.Subtype, form.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 100, 100]
+    form.Matrix = [1, 0, 0, 1, 40, 50]
+    form.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font), XObject=pikepdf.Dictionary(Self=form))
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 400, 400],
+                              Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fm=form)),
+                              Contents=pdf.make_stream(b"q 1 0 0 1 100 100 cm /Fm Do Q"))
+    pdf.pages.append(pikepdf.Page(page))
+    out = io.BytesIO()
+    pdf.save(out)
+    [hit] = find_text(out.getvalue(), "KEY")  # the form draws itself: followed once, not forever
+    assert (hit.x0, hit.x1) == (pytest.approx(140), pytest.approx(158))
+
+
 def test_not_a_pdf() -> None:
     with pytest.raises(MalformedInput):
         find_text(b"%PDF-1.7 nothing else", "x")

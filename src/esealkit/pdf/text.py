@@ -11,8 +11,8 @@ A small reader of page content streams: it follows the text state (``Tf``, ``Tm`
 ``/ToUnicode`` map (Type0/CID fonts, 2-byte codes) or, for simple fonts, its encoding as
 cp1252, and advances by the font's ``/Widths`` (``/W`` for CID fonts).  Standard 14 fonts
 come without widths: Helvetica/Arial advance by Helvetica's published metrics (ASCII),
-Courier by 600, others by half an em.  Text inside form XObjects, rotated
-or vertical text are not located.  Coordinates are PDF points in the page's user space
+Courier by 600, others by half an em.  Text in form XObjects is found too; rotated or
+vertical text is not located.  Coordinates are PDF points in the page's user space
 (origin at the bottom left of the MediaBox).
 """
 
@@ -217,12 +217,19 @@ def _numbers(operands: list[Any]) -> list[float]:
     return [float(o) for o in operands]
 
 
+_MAX_FORM_DEPTH = 8
+
+
 def _page_glyphs(page: pikepdf.Page) -> list[_Glyph]:
+    return _glyphs(page, page.obj.get("/Resources"), _IDENTITY, 0, set())
+
+
+def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tuple[int, int]]) -> list[_Glyph]:
+    """The glyphs a page or form XObject shows, in user space (forms are followed)."""
     fonts: dict[str, _Font] = {}
-    resources = page.obj.get("/Resources")
     font_dict = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
     glyphs: list[_Glyph] = []
-    ctm: Matrix = _IDENTITY
     ts = _TextState()
     stack: list[tuple[Matrix, _TextState]] = []
 
@@ -246,8 +253,24 @@ def _page_glyphs(page: pikepdf.Page) -> list[_Glyph]:
         ts.tlm = _mul((1.0, 0.0, 0.0, 1.0, tx, ty), ts.tlm)
         ts.tm = ts.tlm
 
+    def draw_form(name: str) -> None:
+        form = xobjects.get(name) if isinstance(xobjects, pikepdf.Dictionary) else None
+        if not isinstance(form, pikepdf.Stream) or form.get("/Subtype") != pikepdf.Name.Form:
+            return
+        key = form.objgen
+        if depth >= _MAX_FORM_DEPTH or (key != (0, 0) and key in seen):
+            return  # a cycle, or nesting deeper than any real document has
+        matrix = form.get("/Matrix")
+        m = _IDENTITY
+        if isinstance(matrix, pikepdf.Array) and len(matrix) == 6:
+            a, b, c, d, e, f = (float(v) for v in matrix)
+            m = (a, b, c, d, e, f)
+        own = form.get("/Resources")
+        glyphs.extend(_glyphs(form, own if isinstance(own, pikepdf.Dictionary) else resources, _mul(m, ctm),
+                              depth + 1, seen | {key}))
+
     try:
-        instructions = pikepdf.parse_content_stream(page)
+        instructions = pikepdf.parse_content_stream(source)
     except pikepdf.PdfError:
         return []  # a content stream that does not parse shows no text esealkit can locate
     for instruction in instructions:
@@ -262,6 +285,8 @@ def _page_glyphs(page: pikepdf.Page) -> list[_Glyph]:
             elif op == "cm" and len(operands) == 6:
                 a, b, c, d, e, f = _numbers(operands)
                 ctm = _mul((a, b, c, d, e, f), ctm)
+            elif op == "Do" and operands:
+                draw_form(str(operands[0]))
             elif op == "BT":
                 ts.tm = ts.tlm = _IDENTITY
             elif op == "Tf" and len(operands) == 2:
