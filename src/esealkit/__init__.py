@@ -7,6 +7,7 @@ e-licences (电子证照) and certificate-free matters (免证办).
     (True, '1 signature, all passed')
 """
 
+from esealkit.certs import issue_licence, verify_licence
 from esealkit.engine import Verifier, verify_pdf
 from esealkit.errors import (
     EsealkitError,
@@ -55,11 +56,13 @@ __all__ = [
     "VerificationFailed",
     "Verifier",
     "__version__",
+    "issue_licence",
     "make_seal",
     "parse_seal",
     "parse_seal_signature",
     "seal_ofd",
     "sign_with_seal",
+    "verify_licence",
     "verify_ofd",
     "verify_pdf",
     "verify_seal",

@@ -86,6 +86,12 @@ class SubIndication(enum.StrEnum):
     SEAL_REVOKED = "SEAL_REVOKED"
     SIGNER_NOT_BOUND_TO_SEAL = "SIGNER_NOT_BOUND_TO_SEAL"
     MODIFIED_AFTER_SIGNING = "MODIFIED_AFTER_SIGNING"
+    LICENCE_NOT_FOUND = "LICENCE_NOT_FOUND"
+    LICENCE_MISMATCH = "LICENCE_MISMATCH"
+    LICENCE_REVOKED = "LICENCE_REVOKED"
+    LICENCE_SUPERSEDED = "LICENCE_SUPERSEDED"
+    LICENCE_EXPIRED = "LICENCE_EXPIRED"
+    LICENCE_NOT_YET_VALID = "LICENCE_NOT_YET_VALID"
 
     @property
     def default_indication(self) -> Indication:
@@ -122,6 +128,12 @@ _DEFAULT_INDICATION: dict[SubIndication, Indication] = {
     SubIndication.SEAL_REVOKED: _F,
     SubIndication.SIGNER_NOT_BOUND_TO_SEAL: _F,
     SubIndication.MODIFIED_AFTER_SIGNING: _F,
+    SubIndication.LICENCE_NOT_FOUND: _F,
+    SubIndication.LICENCE_MISMATCH: _F,
+    SubIndication.LICENCE_REVOKED: _F,
+    SubIndication.LICENCE_SUPERSEDED: _F,
+    SubIndication.LICENCE_EXPIRED: _F,
+    SubIndication.LICENCE_NOT_YET_VALID: _F,
 }
 
 _HINTS: dict[SubIndication, str] = {
@@ -147,6 +159,12 @@ _HINTS: dict[SubIndication, str] = {
     SubIndication.SEAL_REVOKED: "the e-seal was revoked or suspended in the seal store; do not trust this seal",
     SubIndication.SIGNER_NOT_BOUND_TO_SEAL: "the signer's certificate is not one the seal lists; someone used a seal that is not theirs",
     SubIndication.MODIFIED_AFTER_SIGNING: "the document was changed after signing in a way the signer did not allow; compare with the signed revision",
+    SubIndication.LICENCE_NOT_FOUND: "the licence library has no such licence: it was never issued or never recorded; ask the issuing agency",
+    SubIndication.LICENCE_MISMATCH: "the file's licence data differ from the library's record: the file was altered or is outdated",
+    SubIndication.LICENCE_REVOKED: "the licence was revoked or cancelled by its issuer; do not accept it",
+    SubIndication.LICENCE_SUPERSEDED: "a newer version of this licence exists: ask the holder for the current one",
+    SubIndication.LICENCE_EXPIRED: "the licence's validity period had ended at the validation time; ask for a renewed licence",
+    SubIndication.LICENCE_NOT_YET_VALID: "the licence's validity period had not begun at the validation time; check --validation-time",
 }
 
 assert set(_HINTS) == set(SubIndication) == set(_DEFAULT_INDICATION)

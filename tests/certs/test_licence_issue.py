@@ -95,7 +95,7 @@ def test_revoked_superseded_unknown_and_unlisted(
     trust = agency.trust()
     library.revoke(issued.licence.id, reason="吊销")
     report = verify_licence(issued.ofd, library=library, trust=trust)
-    assert _checks(report)["licence_status"] == (Indication.TOTAL_FAILED, SubIndication.REVOKED)
+    assert _checks(report)["licence_status"] == (Indication.TOTAL_FAILED, SubIndication.LICENCE_REVOKED)
     earlier = verify_licence(
         issued.pdf, library=library, trust=trust, validation_time=agency.now - dt.timedelta(days=1)
     )
@@ -104,7 +104,7 @@ def test_revoked_superseded_unknown_and_unlisted(
     other = LicenceLibrary.open("sqlite:///" + str(tmp_path / "other.db"))
     try:
         report = verify_licence(issued.pdf, library=other, trust=trust)
-        assert _checks(report)["licence_in_library"][0] is Indication.TOTAL_FAILED
+        assert _checks(report)["licence_in_library"] == (Indication.TOTAL_FAILED, SubIndication.LICENCE_NOT_FOUND)
         assert report.indication is Indication.TOTAL_FAILED
     finally:
         other.database.dispose()
@@ -132,6 +132,7 @@ def test_superseded_licence_fails_and_names_the_new_one(
     report = verify_licence(first.ofd, library=library, trust=agency.trust())
     status = next(c for c in report.checks if c.name == "licence_status")
     assert status.indication is Indication.TOTAL_FAILED and second.licence.id in status.message
+    assert status.sub_indication is SubIndication.LICENCE_SUPERSEDED
     assert (
         verify_licence(second.ofd, library=library, trust=agency.trust()).indication
         is Indication.TOTAL_PASSED
@@ -147,7 +148,7 @@ def test_expired_licence_and_mismatching_record(agency: Agency, library: Licence
         library=library,
     )
     report = verify_licence(expired.pdf, library=library, trust=agency.trust())
-    assert _checks(report)["licence_validity"] == (Indication.TOTAL_FAILED, SubIndication.EXPIRED)
+    assert _checks(report)["licence_validity"] == (Indication.TOTAL_FAILED, SubIndication.LICENCE_EXPIRED)
 
     # A genuinely sealed file whose data the library holds differently.
     unrecorded = issue_licence(
@@ -157,6 +158,7 @@ def test_expired_licence_and_mismatching_record(agency: Agency, library: Licence
     report = verify_licence(unrecorded.ofd, library=library, trust=agency.trust())
     check = next(c for c in report.checks if c.name == "licence_matches_library")
     assert check.indication is Indication.TOTAL_FAILED and "number" in check.message
+    assert check.sub_indication is SubIndication.LICENCE_MISMATCH
 
 
 def test_tampered_ofd_metadata_breaks_the_seal(

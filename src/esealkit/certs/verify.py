@@ -113,7 +113,7 @@ def licence_checks(
         checks.append(
             _failed(
                 "licence_in_library",
-                SubIndication.GENERIC,
+                SubIndication.LICENCE_NOT_FOUND,
                 "the licence library holds no such licence: it was not issued or not recorded",
             )
         )
@@ -124,7 +124,7 @@ def licence_checks(
         checks.append(
             _failed(
                 "licence_matches_library",
-                SubIndication.GENERIC,
+                SubIndication.LICENCE_MISMATCH,
                 f"the file's data differ from the library's record in: {', '.join(differences)}",
                 keys=differences,
             )
@@ -153,16 +153,16 @@ def _status(library: Any, record: Any, at: dt.datetime) -> Check:
     if status is LicenceStatus.REVOKED:
         return _failed(
             "licence_status",
-            SubIndication.REVOKED,
+            SubIndication.LICENCE_REVOKED,
             f"the licence was revoked on {when.isoformat()}",
             **details,
         )
     if status is LicenceStatus.SUPERSEDED:
         message = f"the licence was superseded by {record.superseded_by} on {when.isoformat()}"
-        return _failed("licence_status", SubIndication.GENERIC, message, **details)
+        return _failed("licence_status", SubIndication.LICENCE_SUPERSEDED, message, **details)
     return _failed(
         "licence_status",
-        SubIndication.GENERIC,
+        SubIndication.LICENCE_REVOKED,
         f"the licence was {status.value} on {when.isoformat()}",
         **details,
     )
@@ -174,12 +174,12 @@ def _validity(licence: Licence, at: dt.datetime) -> Check:
     if day < validity.start:
         return _failed(
             "licence_validity",
-            SubIndication.NOT_YET_VALID,
+            SubIndication.LICENCE_NOT_YET_VALID,
             f"valid only from {validity.start}, not on {day}",
         )
     if validity.end is not None and day > validity.end:
         return _failed(
-            "licence_validity", SubIndication.EXPIRED, f"expired on {validity.end}, before {day}"
+            "licence_validity", SubIndication.LICENCE_EXPIRED, f"expired on {validity.end}, before {day}"
         )
     until = "long-term" if validity.end is None else f"until {validity.end}"
     return Check.passed("licence_validity", f"valid on {day} ({until})")

@@ -183,10 +183,12 @@ def demo(output_dir: str) -> None:
 
 
 def _register_subcommands() -> None:
+    from esealkit.cli.licence import licence
     from esealkit.cli.registry import registry
     from esealkit.cli.seal import seal
 
     main.add_command(seal)
+    main.add_command(licence)
     main.add_command(registry)
 
 
