@@ -6,10 +6,16 @@
         --valid-from 2026-01-01T00:00:00+08:00 --valid-to 2028-01-01T00:00:00+08:00 --owner 某某有限公司
     esealkit seal show Seal.esl --format json
     esealkit seal verify SignedValue.dat --data Signature.xml --trust root.pem --format json
+    esealkit seal register Seal.esl --db postgresql+psycopg://user@host/esealkit
+    esealkit seal revoke 33010600000001 --reason "key lost" --at 2026-09-01T00:00:00+08:00
+    esealkit seal revoke 33010600000001 --suspend --reason audit      # or --reactivate
+    esealkit seal status 33010600000001 --format json
 
 ``verify`` prints the engine's report (the same JSON contract as ``esealkit verify``, with
 format ``"seal"`` or ``"seal-signature"``).  Exit status: 0 passed, 1 did not pass, 2 usage
-error.
+error.  The store commands (``register``, ``revoke``, ``status``) use the seal store in
+``--db URL`` (default: the SQLite file esealkit.db; env ESEALKIT_DB); ``verify`` consults
+a store only when given ``--db``.
 """
 
 from __future__ import annotations
@@ -137,7 +143,7 @@ def _write_text(facts: dict[str, Any], prefix: str = "") -> None:
 
 @click.group("seal")
 def seal() -> None:
-    """Show and verify e-seals (.esl) and seal signatures (.dat)."""
+    """Make, show and verify e-seals (.esl) and seal signatures (.dat); keep seals in a seal store."""
 
 
 @seal.command("show")
