@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass
+from typing import Any
 
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
@@ -19,9 +22,10 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
+from esealkit.pdf.reader import revision_ends
 from esealkit.report import Check, SubIndication
 
-__all__ = ["analyse_changes", "changes_check"]
+__all__ = ["ChangeResult", "analyse_changes", "changes_check", "tail_problem"]
 
 # pyHanko logs every suspicious revision with a traceback; here that is a verdict, not an error.
 logging.getLogger("pyhanko.sign.diff_analysis").setLevel(logging.CRITICAL)
@@ -43,6 +47,32 @@ class ChangeResult:
     suspicious: str  # why, when they are
     changed_fields: tuple[str, ...]
     docmdp: int | None  # the signature's DocMDP permission (1-3), if any
+    refilled: tuple[str, ...] = ()  # fields that had a value when signed and were changed later
+
+
+_STARTXREF_RE = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
+_TRAILING_FILLER = b"\x00\t\n\x0c\r "
+_MAX_FIELD_DEPTH = 32
+
+
+def tail_problem(data: bytes, covered_end: int) -> str | None:
+    """Why the bytes after a signed revision are not proper incremental updates, or None.
+
+    A strict reader (qpdf, pyHanko) follows the last ``startxref``; bytes it never reaches
+    are invisible to this verifier but not to a viewer that repairs or scans the file,
+    which is how the incremental saving attack's variants without a new xref section or
+    trailer work.  So every byte after the signature must be reached: the file ends at a
+    ``%%EOF`` (only whitespace or NUL after it) and the last ``startxref`` points past the
+    signed bytes (the last revision has its own cross-reference section).
+    """
+    ends = revision_ends(data)
+    if not ends or data[ends[-1]:].strip(_TRAILING_FILLER):
+        return "bytes after the last %%EOF: content appended after signing that no cross-reference section lists"
+    pointers = [int(m.group(1)) for m in _STARTXREF_RE.finditer(data, covered_end)]
+    if not pointers or pointers[-1] < covered_end:
+        return ("the bytes appended after signing have no cross-reference section of their own: a strict reader "
+                "ignores them, a repairing viewer shows them (incremental saving attack)")
+    return None
 
 
 def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]]) -> dict[tuple[int, int, int, int], ChangeResult | str]:
@@ -52,12 +82,22 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]]) -
     not be analysed (pyHanko could not read it, or found no such signature).
     """
     out: dict[tuple[int, int, int, int], ChangeResult | str] = {}
+    pending = []
+    for br in byte_ranges:
+        problem = tail_problem(data, br[2] + br[3])
+        if problem is not None:
+            out[br] = ChangeResult(None, problem, (), None)
+        else:
+            pending.append(br)
+    if not pending:
+        return out
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=True)
         embedded = {tuple(int(x) for x in e.byte_range): e for e in reader.embedded_signatures}
     except (PdfError, SignatureValidationError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        return {br: f"the revisions after signing could not be read: {exc}" for br in byte_ranges}
-    for br in byte_ranges:
+        out.update({br: f"the revisions after signing could not be read: {exc}" for br in pending})
+        return out
+    for br in pending:
         emb = embedded.get(br)
         if emb is None:
             out[br] = "the revision analysis found no signature with this byte range"
@@ -77,8 +117,98 @@ def _analyse_one(emb: EmbeddedPdfSignature) -> ChangeResult | str:
         return ChangeResult(None, "the signature does not cover a whole revision of the file", (), permission)
     result = emb.diff_result
     if isinstance(result, DiffResult):
-        return ChangeResult(result.modification_level, "", tuple(sorted(result.changed_form_fields)), permission)
+        changed = tuple(sorted(result.changed_form_fields))
+        try:
+            refilled = _refilled(emb, changed)
+            overlays = _unsigned_overlays(emb, changed)
+        except (PdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            return f"the form fields of the signed revision could not be read: {exc}"
+        if overlays:
+            return ChangeResult(None, f"unsigned signature field(s) {', '.join(overlays)} added after signing "
+                                      "draw over the page (sneaky signature)", changed, permission)
+        return ChangeResult(result.modification_level, "", changed, permission, refilled)
     return ChangeResult(None, str(result) if result is not None else "unknown changes", (), permission)
+
+
+def _entry(container: Any, key: str) -> Any:
+    """``container[key]`` resolved, or None (pyHanko's ``get`` does not resolve references)."""
+    if not isinstance(container, generic.DictionaryObject) or key not in container:
+        return None
+    return container[key]
+
+
+def _form_fields(root: Any) -> dict[str, tuple[Any, list[Any]]]:
+    """Every terminal form field of a catalog: full name -> (field type, its dictionaries
+    from the field down to its widgets)."""
+    form = _entry(root, "/AcroForm")
+    fields = _entry(form, "/Fields")
+    found: dict[str, tuple[Any, list[Any]]] = {}
+    if not isinstance(fields, generic.ArrayObject):
+        return found
+
+    def walk(node: Any, parent: str, inherited_ft: Any, depth: int) -> None:
+        if depth > _MAX_FIELD_DEPTH:
+            return
+        obj = node.get_object()
+        if not isinstance(obj, generic.DictionaryObject):
+            return
+        partial = _entry(obj, "/T")
+        name = str(partial) if partial is not None else ""
+        full = f"{parent}.{name}" if parent and name else (name or parent)
+        ft = _entry(obj, "/FT") or inherited_ft
+        kids = _entry(obj, "/Kids")
+        named_kids = [k for k in kids if _entry(k.get_object(), "/T") is not None] if isinstance(kids, generic.ArrayObject) else []
+        for kid in named_kids:
+            walk(kid, full, ft, depth + 1)
+        if not named_kids:
+            widgets = [k.get_object() for k in kids] if isinstance(kids, generic.ArrayObject) else []
+            found[full] = (ft, [obj, *widgets])
+
+    for ref in fields:
+        walk(ref, "", None, 0)
+    return found
+
+
+def _refilled(emb: EmbeddedPdfSignature, changed: tuple[str, ...]) -> tuple[str, ...]:
+    """The changed fields that already showed a value in the signed revision.
+
+    Filling an empty field is what form filling means; changing a value the signer saw is
+    the shadow attacks' "replace" (the value or only its appearance is swapped after
+    signing).  Signature fields are left to pyHanko (their /V is the signature).
+    """
+    if not changed:
+        return ()
+    signed = _form_fields(emb.reader.get_historical_root(emb.signed_revision))
+    refilled = []
+    for name in changed:
+        ft, parts = signed.get(name, (None, []))
+        value = _entry(parts[0], "/V") if parts else None
+        if ft != "/Sig" and value is not None and str(value) not in ("", "/Off"):
+            refilled.append(name)
+    return tuple(refilled)
+
+
+def _unsigned_overlays(emb: EmbeddedPdfSignature, changed: tuple[str, ...]) -> tuple[str, ...]:
+    """Signature fields added or changed after signing that stay unsigned but draw something.
+
+    A later signature's appearance is its signer's to answer for; an unsigned signature
+    field answers to nobody, yet its appearance can cover the signed content (the
+    "sneaky signature" attack without even a signature).
+    """
+    if not changed:
+        return ()
+    latest = _form_fields(emb.reader.root)
+    overlays = []
+    for name in changed:
+        ft, parts = latest.get(name, (None, []))
+        if ft != "/Sig" or not parts or _entry(parts[0], "/V") is not None:
+            continue
+        for part in parts:
+            normal = _entry(_entry(part, "/AP"), "/N")
+            if isinstance(normal, generic.StreamObject) and normal.data.strip():
+                overlays.append(name)
+                break
+    return tuple(overlays)
 
 
 def changes_check(result: ChangeResult | str) -> Check:
@@ -96,6 +226,10 @@ def changes_check(result: ChangeResult | str) -> Check:
         return Check.failed("modifications", SubIndication.MODIFIED_AFTER_SIGNING,
                             "the document was changed after signing in a way no signature permits "
                             "(see details.analysis)", analysis=result.suspicious)
+    if result.refilled:
+        return Check.failed("modifications", SubIndication.MODIFIED_AFTER_SIGNING,
+                            f"form field(s) {', '.join(result.refilled)} showed a value when signed that was "
+                            "changed later", refilled=list(result.refilled), changed_fields=list(result.changed_fields))
     allowed = ModificationLevel(result.docmdp) if result.docmdp is not None else ModificationLevel.FORM_FILLING
     details = {"level": result.level.name, "changed_fields": list(result.changed_fields)}
     if result.level.value > allowed.value:
