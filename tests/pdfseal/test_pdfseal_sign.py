@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from asn1crypto import cms as asn1_cms
 from asn1crypto import core
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pdfseal_helpers import make_test_seal, seal_results
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
@@ -17,7 +20,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from esealkit.engine import Verifier
 from esealkit.pdf.reader import read_pdf
-from esealkit.pdf.seal import SES_SIGNATURE_ATTRIBUTE, seal_pdf
+from esealkit.pdf.seal import SES_SIGNATURE_ATTRIBUTE, seal_checks, seal_pdf
 from esealkit.pdf.sign import EsealkitSigner, sign_pdf
 from esealkit.pki import Trust
 from esealkit.report import Indication, SubIndication
@@ -209,15 +212,9 @@ def test_b_t_with_a_timestamp_authority(pki, document: bytes, kind: str) -> None
     assert sig.timestamp_time is not None
     [result] = seal_results(sealed, verifier)
     assert result.info.timestamp_token is not None
-    checks, _ = _with_timestamp(result, verifier, sig.timestamp_time)
+    checks, _ = seal_checks(result.info, verifier=verifier, timestamp_time=sig.timestamp_time)
     validity = next(c for c in checks if c.name == "seal_validity")
     assert validity.indication is Indication.TOTAL_PASSED and "proves" in validity.message
-
-
-def _with_timestamp(result, verifier, at):
-    from esealkit.pdf.seal import seal_checks
-
-    return seal_checks(result.info, verifier=verifier, timestamp_time=at)
 
 
 def test_b_lt_embeds_the_given_revocation_data(pki, document: bytes) -> None:
@@ -276,3 +273,24 @@ def test_a_damaged_seal_attribute_is_a_format_failure(pki, document: bytes) -> N
     assert [c.name for c in result.checks] == ["seal_format"]
     assert result.checks[0].sub_indication is SubIndication.FORMAT_FAILURE
     assert seal.es_id  # the seal was never used
+
+
+@pytest.fixture(scope="module")
+def sealed_info(pki):
+    signer = pki.signers["ecdsa-p256"]
+    sealed = seal_pdf(simple_pdf(["x"]), make_test_seal(pki, "ecdsa-p256"), signer.key, signer.der)
+    [result] = seal_results(sealed, Verifier(trust=None))
+    return result.info
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_change_to_the_seal_attribute_is_reported_never_raised(sealed_info, data) -> None:
+    [value] = sealed_info.attributes[SES_SIGNATURE_ATTRIBUTE]
+    index = data.draw(st.integers(0, len(value) - 1))
+    flip = data.draw(st.integers(1, 255))
+    changed = value[:index] + bytes([value[index] ^ flip]) + value[index + 1:]
+    info = dataclasses.replace(sealed_info, attributes={**sealed_info.attributes, SES_SIGNATURE_ATTRIBUTE: (changed,)})
+    checks, _ = seal_checks(info, verifier=Verifier(trust=None))
+    assert checks
+    assert any(c.indication is not Indication.TOTAL_PASSED for c in checks if c.name != "seal_maker_trust")
