@@ -97,7 +97,19 @@ def _plan(count: int, seed: int) -> list[dict[str, Any]]:
             "signatures": 1 if rng.random() < 0.8 else rng.choice((2, 3)),
             "kinds": [rng.choice(SIGNER_KINDS) for _ in range(3)],
         })
+    # However small, a corpus has every kind of document once (the first ones).
+    for plan, (variant, large, signatures, kind) in zip(plans, _COVERAGE, strict=False):
+        plan.update(variant=variant, large=large, signatures=signatures, kinds=[kind, "ecdsa-p256", "rsa"])
     return plans
+
+
+_COVERAGE = (
+    ("good", False, 1, "rsa"), ("good", False, 1, "ecdsa-p256"), ("good", False, 1, "sm2"),
+    ("tampered", False, 1, "rsa"), ("modified", False, 1, "ecdsa-p256"), ("revoked", False, 1, "ecdsa-p256"),
+    ("malformed", False, 1, "rsa"), ("good", False, 2, "sm2"), ("good", False, 3, "rsa"),
+    ("tampered", False, 2, "ecdsa-p256"), ("modified", False, 2, "rsa"), ("good", True, 1, "ecdsa-p256"),
+    ("tampered", True, 1, "sm2"), ("good", True, 2, "rsa"),
+)
 
 
 def _make_doc(plan: dict[str, Any]) -> tuple[str, bytes]:

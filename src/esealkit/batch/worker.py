@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import signal
 import threading
 import time
@@ -34,7 +35,8 @@ log = logging.getLogger("esealkit")
 CRASH_MARKER_ENV = "ESEALKIT_BATCH_TEST_CRASH_MARKER"
 HANG_MARKER_ENV = "ESEALKIT_BATCH_TEST_HANG_MARKER"
 
-_VERIFIERS: dict[str, Verifier] = {}
+_VERIFIERS: dict[tuple[str, int], Verifier] = {}
+_LOCK = threading.Lock()
 
 
 def read_source_bytes(source: Source) -> bytes:
@@ -95,12 +97,18 @@ def verify_source(verifier: Verifier, source: Source) -> DocumentReport:
 
 
 def verifier_for(token: str, verifier: Verifier) -> Verifier:
-    """This process's verifier of the run ``token`` (the first one sent is kept, with its caches)."""
-    kept = _VERIFIERS.get(token)
-    if kept is None:
-        if len(_VERIFIERS) > 8:
-            _VERIFIERS.clear()
-        kept = _VERIFIERS[token] = verifier
+    """This thread's verifier of the run ``token``, with its caches.
+
+    A verifier is not thread-safe, so each thread (of a thread pool or a Dask worker)
+    gets its own copy, made once and kept across every chunk it runs.
+    """
+    key = (token, threading.get_ident())
+    with _LOCK:
+        kept = _VERIFIERS.get(key)
+        if kept is None:
+            if len(_VERIFIERS) > 64:
+                _VERIFIERS.clear()
+            kept = _VERIFIERS[key] = pickle.loads(pickle.dumps(verifier))
     return kept
 
 
