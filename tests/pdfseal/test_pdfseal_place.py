@@ -214,3 +214,51 @@ def test_cross_page_height_follows_y(seal) -> None:
     for placement in placements:
         assert (placement.y0 + placement.y1) / 2 == pytest.approx(PAGE_H - 50 * 72 / 25.4)
     assert [p.strip for p in placements] == [0, 1] and {p.strips for p in placements} == {2}
+
+
+def _rotated(pdf: bytes, degrees: int) -> bytes:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            page.obj.Rotate = degrees
+        out = io.BytesIO()
+        doc.save(out)
+        return out.getvalue()
+
+
+def _red_mask(image, box):
+    return [is_red(p) for p in image.crop(box).resize((60, 60)).get_flattened_data()]
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_on_a_rotated_page_the_stamp_is_placed_as_shown_and_upright(signer, seal, degrees: int) -> None:
+    document = simple_pdf(["Contract between A and B."])
+    upright = render(seal_pdf(document, seal, signer.key, signer.der, x_mm=60, y_mm=50))
+    reference = _red_mask(upright, red_bbox(upright))
+    sealed = seal_pdf(_rotated(document, degrees), seal, signer.key, signer.der, x_mm=60, y_mm=50)
+    image = render(sealed)
+    assert image.size == ((PAGE_H, PAGE_W) if degrees in (90, 270) else (PAGE_W, PAGE_H))
+    box = red_bbox(image)
+    assert box is not None
+    assert _near(_centre(box), (60 * 72 / 25.4, 50 * 72 / 25.4)), box
+    shown = _red_mask(image, box)
+    turned = image.crop(box).rotate(90)
+    other = _red_mask(turned, (0, 0, *turned.size))
+    assert _iou(reference, shown) > 0.6
+    assert _iou(reference, shown) > _iou(reference, other) + 0.1, (_iou(reference, shown), _iou(reference, other))
+
+
+def _iou(a: list[bool], b: list[bool]) -> float:
+    both = sum(x and y for x, y in zip(a, b, strict=True))
+    either = sum(x or y for x, y in zip(a, b, strict=True))
+    return both / either
+
+
+def test_cross_page_strips_follow_the_shown_right_edge_of_rotated_pages(signer, seal) -> None:
+    sealed = seal_pdf(_rotated(simple_pdf(["x"], pages=2), 90), seal, signer.key, signer.der, cross_page=True)
+    for page in (1, 2):
+        image = render(sealed, page=page)
+        box = red_bbox(image)
+        assert box is not None
+        assert box[2] >= PAGE_H - TOLERANCE and box[0] >= PAGE_H - SEAL_PT / 2 - TOLERANCE, box

@@ -33,7 +33,8 @@ signs and validates fields with exactly one widget, as most viewers expect; sepa
 signatures each verify on their own and each carries the seal.
 
 Coordinates: ``x_mm``/``y_mm`` place the *centre* of the stamp, in millimetres from the
-*top left* corner of the page's visible box, as measured on paper.
+*top left* corner of the page's visible box as a viewer shows it (after /Rotate), as
+measured on paper; on rotated pages the picture is turned so that it stands upright.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from pyhanko.stamp import StaticStampStyle
 
 from esealkit.errors import MalformedInput
 from esealkit.pdf.sign import EsealkitSigner
-from esealkit.pdf.text import find_text, page_boxes
+from esealkit.pdf.text import PageGeometry, find_text, page_geometry
 from esealkit.report import Check, Indication, SealSummary, SubIndication
 from esealkit.seals import (
     Seal,
@@ -100,8 +101,9 @@ _WHITE = 235  # a pixel whose R, G and B are all at least this is paper, not ink
 
 @dataclass(frozen=True)
 class StampPlacement:
-    """Where one stamp goes: a page (0-based) and a box in points (PDF user space),
-    and which vertical slice of the picture it shows (the whole picture: 0/1)."""
+    """Where one stamp goes: a page (0-based), a box in points (PDF user space), which
+    vertical slice of the picture it shows (the whole picture: 0 of 1), and how far the
+    picture is turned counter-clockwise so that it stands upright on a rotated page."""
 
     page: int
     x0: float
@@ -110,6 +112,16 @@ class StampPlacement:
     y1: float
     strip: int = 0
     strips: int = 1
+    rotate: int = 0
+
+
+def _placement(page: int, geometry: PageGeometry, cx: float, cy: float, width: float, height: float,
+               strip: int = 0, strips: int = 1) -> StampPlacement:
+    """A stamp centred on the user-space point (cx, cy), ``width``×``height`` as displayed."""
+    if geometry.rotate in (90, 270):
+        width, height = height, width
+    return StampPlacement(page, cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2,
+                          strip=strip, strips=strips, rotate=geometry.rotate)
 
 
 def stamp_image(seal: Seal) -> Image.Image:
@@ -145,18 +157,19 @@ def stamp_placements(pdf: bytes, seal: Seal, *, page: int = 0, x_mm: float | Non
     width, height = seal.picture.width_mm * PT_PER_MM, seal.picture.height_mm * PT_PER_MM
     if width <= 0 or height <= 0:
         raise ValueError(f"the seal's picture size {seal.picture.width_mm}×{seal.picture.height_mm} mm is not positive")
-    boxes = page_boxes(pdf)
+    pages = page_geometry(pdf)
     if cross_page:
         if keyword is not None or x_mm is not None:
             raise ValueError("a cross-page seal goes on the right edges of all pages: give no keyword or x")
-        count = len(boxes)
+        count = len(pages)
         strip_width = width / count
         out = []
-        for index, (_, by0, bx1, by1) in enumerate(boxes):
+        for index, geometry in enumerate(pages):
+            shown_w, shown_h = geometry.displayed_size
             # the seal's centre height is y_mm from the top (default: the page's middle)
-            centre_y = by1 - y_mm * PT_PER_MM if y_mm is not None else (by0 + by1) / 2
-            out.append(StampPlacement(index, bx1 - strip_width, centre_y - height / 2, bx1, centre_y + height / 2,
-                                      strip=index, strips=count))
+            dy = y_mm * PT_PER_MM if y_mm is not None else shown_h / 2
+            cx, cy = geometry.to_user(shown_w - strip_width / 2, dy)
+            out.append(_placement(index, geometry, cx, cy, strip_width, height, strip=index, strips=count))
         return out
     if keyword is not None:
         if x_mm is not None or y_mm is not None:
@@ -165,15 +178,16 @@ def stamp_placements(pdf: bytes, seal: Seal, *, page: int = 0, x_mm: float | Non
         if not hits:
             raise ValueError(f"the text {keyword!r} was not found on any page")
         chosen = hits if every_occurrence else hits[:1]
-        return [StampPlacement(h.page, h.centre[0] - width / 2, h.centre[1] - height / 2,
-                               h.centre[0] + width / 2, h.centre[1] + height / 2) for h in chosen]
-    if not 0 <= page < len(boxes):
-        raise ValueError(f"page {page} does not exist (the document has {len(boxes)} pages; pages count from 0)")
-    bx0, by0, bx1, by1 = boxes[page]
+        return [_placement(h.page, pages[h.page], h.centre[0], h.centre[1], width, height) for h in chosen]
+    if not 0 <= page < len(pages):
+        raise ValueError(f"page {page} does not exist (the document has {len(pages)} pages; pages count from 0)")
+    geometry = pages[page]
+    shown_w, shown_h = geometry.displayed_size
     # default: the lower right of the page, 20 mm from the right and 40 mm from the bottom edge
-    cx = bx0 + x_mm * PT_PER_MM if x_mm is not None else bx1 - 20 * PT_PER_MM - width / 2
-    cy = by1 - y_mm * PT_PER_MM if y_mm is not None else by0 + 40 * PT_PER_MM + height / 2
-    return [StampPlacement(page, cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)]
+    dx = x_mm * PT_PER_MM if x_mm is not None else shown_w - 20 * PT_PER_MM - width / 2
+    dy = y_mm * PT_PER_MM if y_mm is not None else shown_h - 40 * PT_PER_MM - height / 2
+    cx, cy = geometry.to_user(dx, dy)
+    return [_placement(page, geometry, cx, cy, width, height)]
 
 
 class _SesSignatureAttribute(CMSAttributeProvider):  # type: ignore[misc]
@@ -242,6 +256,9 @@ def _sign_once(pdf: bytes, *, seal: Seal, signer_key: Any, signer_cert_der: byte
     signer = _SealSigner(signer_key, signer_cert_der, chain, seal=seal, property_info=field_name)
     width, height = placement.x1 - placement.x0, placement.y1 - placement.y0
     picture = image if placement.strips == 1 else _strip(image, placement.strip, placement.strips)
+    if placement.rotate:
+        # viewers turn the page (and its widgets) clockwise; turn the picture back
+        picture = picture.rotate(placement.rotate, expand=True)
     style = StaticStampStyle(
         background=PdfImage(picture, box=layout.BoxConstraints(width=width, height=height)),
         background_opacity=1.0,

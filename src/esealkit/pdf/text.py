@@ -27,7 +27,7 @@ import pikepdf
 
 from esealkit.errors import MalformedInput
 
-__all__ = ["TextHit", "find_text", "page_boxes"]
+__all__ = ["PageGeometry", "TextHit", "find_text", "page_boxes", "page_geometry"]
 
 Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -337,18 +337,66 @@ def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tupl
     return glyphs
 
 
-def page_boxes(pdf: bytes) -> list[tuple[float, float, float, float]]:
-    """Each page's visible box (CropBox, else MediaBox) as (x0, y0, x1, y1) in points."""
+@dataclass(frozen=True)
+class PageGeometry:
+    """A page's visible box (CropBox, else MediaBox) in points and its /Rotate (0, 90, 180
+    or 270: how far viewers turn the page clockwise)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    rotate: int = 0
+
+    @property
+    def displayed_size(self) -> tuple[float, float]:
+        """Width and height as a viewer shows the page."""
+        w, h = self.x1 - self.x0, self.y1 - self.y0
+        return (h, w) if self.rotate in (90, 270) else (w, h)
+
+    def to_user(self, dx: float, dy: float) -> tuple[float, float]:
+        """User-space point of the displayed point ``dx`` right of and ``dy`` below the
+        displayed top left corner."""
+        if self.rotate == 90:
+            return self.x0 + dy, self.y0 + dx
+        if self.rotate == 180:
+            return self.x1 - dx, self.y0 + dy
+        if self.rotate == 270:
+            return self.x1 - dy, self.y1 - dx
+        return self.x0 + dx, self.y1 - dy
+
+
+def _rotation(page: pikepdf.Page) -> int:
+    node: Any = page.obj
+    for _ in range(64):  # /Rotate is inheritable from the page tree
+        if not isinstance(node, pikepdf.Dictionary):
+            break
+        value = node.get("/Rotate")
+        if value is not None:
+            try:
+                return int(value) % 360 if int(value) % 90 == 0 else 0
+            except (TypeError, ValueError):
+                return 0
+        node = node.get("/Parent")
+    return 0
+
+
+def page_geometry(pdf: bytes) -> list[PageGeometry]:
+    """Each page's :class:`PageGeometry`."""
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:
             out = []
             for page in doc.pages:
-                box = page.obj.get("/CropBox") or page.mediabox
-                x0, y0, x1, y1 = (float(v) for v in box)
-                out.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+                x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+                out.append(PageGeometry(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), _rotation(page)))
             return out
-    except pikepdf.PdfError as exc:
+    except (pikepdf.PdfError, ValueError, TypeError) as exc:
         raise MalformedInput(f"not a PDF pikepdf can read: {exc}") from exc
+
+
+def page_boxes(pdf: bytes) -> list[tuple[float, float, float, float]]:
+    """Each page's visible box (CropBox, else MediaBox) as (x0, y0, x1, y1) in points."""
+    return [(g.x0, g.y0, g.x1, g.y1) for g in page_geometry(pdf)]
 
 
 def find_text(pdf: bytes, text: str, *, page: int | None = None) -> list[TextHit]:
