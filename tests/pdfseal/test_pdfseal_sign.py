@@ -294,3 +294,17 @@ def test_any_change_to_the_seal_attribute_is_reported_never_raised(sealed_info, 
     checks, _ = seal_checks(info, verifier=Verifier(trust=None))
     assert checks
     assert any(c.indication is not Indication.TOTAL_PASSED for c in checks if c.name != "seal_maker_trust")
+
+
+def test_documents_that_cannot_be_sealed(pki, document: bytes) -> None:
+    from esealkit.errors import MalformedInput
+
+    signer = pki.signers["rsa"]
+    seal = make_test_seal(pki, "rsa")
+    with pytest.raises(MalformedInput):
+        seal_pdf(b"%PDF-1.7\nnot really", seal, signer.key, signer.der)
+    locked = sign_pdf(document, key=signer.key, cert_der=signer.der, certify=1)  # no changes allowed
+    with pytest.raises(ValueError, match="cannot seal this PDF"):
+        seal_pdf(locked, seal, signer.key, signer.der)
+    with pytest.raises(ValueError, match="already has a signature field"):
+        seal_pdf(seal_pdf(document, seal, signer.key, signer.der), seal, signer.key, signer.der, field_name="Seal")

@@ -50,8 +50,10 @@ from PIL import Image, ImageChops
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.attributes import CMSAttributeProvider
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.stamp import StaticStampStyle
@@ -327,7 +329,9 @@ def seal_pdf(
       the right edge of page *i*, one signature per page (``y_mm`` from the top sets the
       height of the seal's centre; default the middle of the page).
 
-    ``signer_cert_der`` must be one the seal lists (``ValueError`` otherwise). ``chain`` holds
+    ``signer_cert_der`` must be one the seal lists (``ValueError`` otherwise, as for a
+    document whose certification forbids more signatures; :class:`MalformedInput` for a
+    document that cannot be read). ``chain`` holds
     intermediate CA certificates to embed.  ``timestamper`` (a pyHanko TimeStamper) makes
     B-T.  ``embed_revocation=(crls, ocsps)`` (DER) adds a DSS with them and the certificates
     (B-LT); nothing is fetched.  ``signing_time`` fixes the claimed signing time (default now).
@@ -342,17 +346,22 @@ def seal_pdf(
     image = stamp_image(seal)
     placements = stamp_placements(pdf, seal, page=page, x_mm=x_mm, y_mm=y_mm, keyword=keyword,
                                   every_occurrence=every_occurrence, cross_page=cross_page)
-    names = _free_field_names(pdf, field_name or "Seal", len(placements))
-    if field_name is not None and len(placements) == 1 and names != [field_name]:
-        raise ValueError(f"the document already has a signature field named {field_name!r}")
-    out = pdf
-    for placement, name in zip(placements, names, strict=True):
-        out = _sign_once(out, seal=seal, signer_key=signer_key, signer_cert_der=signer_cert_der, chain=chain,
-                         placement=placement, image=image, field_name=name, timestamper=timestamper,
-                         signing_time=signing_time, reason=reason, location=location)
-    if embed_revocation is not None:
-        crls, ocsps = embed_revocation
-        out = _add_dss(out, [signer_cert_der, *chain, seal.maker_cert], crls, ocsps)
+    try:
+        names = _free_field_names(pdf, field_name or "Seal", len(placements))
+        if field_name is not None and len(placements) == 1 and names != [field_name]:
+            raise ValueError(f"the document already has a signature field named {field_name!r}")
+        out = pdf
+        for placement, name in zip(placements, names, strict=True):
+            out = _sign_once(out, seal=seal, signer_key=signer_key, signer_cert_der=signer_cert_der, chain=chain,
+                             placement=placement, image=image, field_name=name, timestamper=timestamper,
+                             signing_time=signing_time, reason=reason, location=location)
+        if embed_revocation is not None:
+            crls, ocsps = embed_revocation
+            out = _add_dss(out, [signer_cert_der, *chain, seal.maker_cert], crls, ocsps)
+    except PdfError as exc:  # pyHanko could not read or write the document
+        raise MalformedInput(f"cannot seal this PDF: {exc}") from exc
+    except SigningError as exc:  # e.g. a certification signature forbids more signatures
+        raise ValueError(f"cannot seal this PDF: {exc}") from exc
     return out
 
 
