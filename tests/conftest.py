@@ -1,4 +1,5 @@
-"""Shared fixtures: a test PKI made at test time (never a committed key)."""
+"""Shared fixtures: a test PKI made at test time (never a committed key), and one real
+throwaway PostgreSQL server for the whole session (``postgres_server``, ``database_url``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from esealkit.pki import Trust
 from esealkit.testing import CertificateAuthority, Issued
+from pgserver import database_url, postgres_server  # noqa: F401  (fixtures for every test folder)
 
 
 @dataclass
