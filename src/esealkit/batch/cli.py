@@ -62,7 +62,7 @@ def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
     except ImportError as exc:  # pragma: no cover - dask is installed in development
         raise click.UsageError("--scheduler needs Dask: pip install 'esealkit[dask]'") from exc
     try:
-        client = Client(address, timeout=10)
+        client = Client(address, timeout=5)
     except OSError as exc:
         raise click.UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
     try:
