@@ -65,6 +65,8 @@ def tail_problem(data: bytes, covered_end: int) -> str | None:
     ``%%EOF`` (only whitespace or NUL after it) and the last ``startxref`` points past the
     signed bytes (the last revision has its own cross-reference section).
     """
+    if not data[covered_end:].strip(_TRAILING_FILLER):
+        return None  # nothing but line ends or padding after the signed bytes
     ends = revision_ends(data)
     if not ends or data[ends[-1]:].strip(_TRAILING_FILLER):
         return "bytes after the last %%EOF: content appended after signing that no cross-reference section lists"

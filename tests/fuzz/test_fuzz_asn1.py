@@ -1,0 +1,96 @@
+"""Fuzzing the DER parsers: CMS SignedData and GB/T 38540 seals and seal signatures raise
+only MalformedInput, and what parses can be checked without an exception."""
+
+from __future__ import annotations
+
+import pytest
+from fuzz_support import LONG, QUICK, mutated, run_for_budget
+from hypothesis import given
+from hypothesis import strategies as st
+from ofd_fixtures import SIGNING_TIME
+
+from esealkit import cms
+from esealkit.errors import MalformedInput
+from esealkit.pdf.reader import read_pdf
+from esealkit.pdf.sign import sign_pdf
+from esealkit.seals import parse_seal, parse_seal_signature, sign_with_seal, verify_seal_signature
+from esealkit.testing import simple_pdf, timestamper
+
+DATA = b"<ofd:Signature/>"
+
+
+@pytest.fixture(scope="module")
+def cms_seeds(pki) -> list[bytes]:
+    s = pki.signers["rsa"]
+    page = simple_pdf(["cms"])
+    plain = sign_pdf(page, key=s.key, cert_der=s.der, chain=pki.chain)
+    stamped = sign_pdf(page, key=s.key, cert_der=s.der, chain=pki.chain, timestamper=timestamper(pki.tsa))
+    return [read_pdf(d).signatures[0].contents.rstrip(b"\x00") for d in (plain, stamped)]
+
+
+@pytest.fixture(scope="module")
+def seal_seeds(fuzz_ofd_pki) -> tuple[bytes, bytes]:
+    pki = fuzz_ofd_pki
+    signature = sign_with_seal(pki.seal, signer_key=pki.signer.key, signer_cert_der=pki.signer.der, data=DATA,
+                               property_info="/Doc_0/Signs/Sign_0/Signature.xml", signing_time=SIGNING_TIME)
+    return pki.seal.der, signature
+
+
+def _der_cases(seeds: list[bytes]) -> st.SearchStrategy[bytes]:
+    return st.sampled_from(seeds).flatmap(lambda s: mutated(s, max_ops=3)) | st.binary(max_size=300)
+
+
+def _cms_only_malformed(data: bytes) -> None:
+    try:
+        info = cms.parse_signed_data(data)
+    except MalformedInput:
+        return
+    # What parses is checked (against a wrong digest) without an exception.
+    cms.check_signed_data(info, content_digest=bytes(32))
+
+
+def _seal_only_malformed(data: bytes, trust: object) -> None:
+    try:
+        parse_seal(data)
+    except MalformedInput:
+        pass
+    try:
+        parsed = parse_seal_signature(data)
+    except MalformedInput:
+        return
+    report = verify_seal_signature(parsed, data=DATA, trust=trust)  # type: ignore[arg-type]
+    assert all(c.name != "internal_error" for c in report.checks)
+
+
+def test_cms_parser_raises_only_malformed_input(cms_seeds):
+    @QUICK
+    @given(data=_der_cases(cms_seeds))
+    def run(data):
+        _cms_only_malformed(data)
+    run()
+
+
+def test_seal_parsers_raise_only_malformed_input(seal_seeds, fuzz_ofd_pki):
+    @QUICK
+    @given(data=_der_cases(list(seal_seeds)))
+    def run(data):
+        _seal_only_malformed(data, fuzz_ofd_pki.trust)
+    run()
+
+
+@pytest.mark.fuzz
+def test_long_cms(cms_seeds):
+    @LONG
+    @given(data=_der_cases(cms_seeds))
+    def run(data):
+        _cms_only_malformed(data)
+    run_for_budget(run)
+
+
+@pytest.mark.fuzz
+def test_long_seals(seal_seeds, fuzz_ofd_pki):
+    @LONG
+    @given(data=_der_cases(list(seal_seeds)))
+    def run(data):
+        _seal_only_malformed(data, fuzz_ofd_pki.trust)
+    run_for_budget(run)
