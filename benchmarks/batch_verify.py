@@ -60,6 +60,20 @@ def _files(corpus: Path, subset: str) -> list[Path]:
     return out
 
 
+def _classes(corpus: Path) -> dict[str, str]:
+    """Each file's class: one revision (the signature covers the whole file, no change
+    analysis) or several (later revisions that pyHanko's difference analysis examines)."""
+    expected = json.loads((corpus / "expected.json").read_text())
+    return {str(corpus / rel): ("several revisions" if plan["signatures"] > 1 or plan["variant"] == "modified"
+                                else "one revision") for rel, plan in expected.items()}
+
+
+def _add(classes: dict[str, list[float]], name: str, seconds: float) -> None:
+    entry = classes.setdefault(name, [0, 0.0])
+    entry[0] += 1
+    entry[1] += seconds
+
+
 def _signature_count(paths: list[Path]) -> int:
     return sum(len(_BYTE_RANGE.findall(p.read_bytes())) for p in paths)
 
@@ -75,14 +89,20 @@ def measure_esealkit(corpus: Path, executor: str, jobs: int, subset: str) -> dic
                           executor=None if executor == "pool" else executor, jobs=jobs)
     tally: dict[str, int] = {}
     signatures = 0
-    started = time.perf_counter()
+    kinds = _classes(corpus)
+    classes: dict[str, list[float]] = {}
+    started = last = time.perf_counter()
     for report in batch.run(sources):
         tally[report.indication.value] = tally.get(report.indication.value, 0) + 1
         signatures += len(report.signatures)
+        if executor == "inline":  # per-file times are only meaningful in one process
+            now = time.perf_counter()
+            _add(classes, kinds[report.path], now - last)
+            last = now
     elapsed = time.perf_counter() - started
     own, child = _rss_mb()
     return {"documents": len(paths), "signatures": signatures, "seconds": elapsed, "tally": tally,
-            "rss_mb": own, "worker_rss_mb": child}
+            "rss_mb": own, "worker_rss_mb": child, "classes": classes}
 
 
 def measure_pyhanko(corpus: Path) -> dict[str, Any]:
@@ -136,7 +156,7 @@ def measure_pyhanko(corpus: Path) -> dict[str, Any]:
 def measure_floor(corpus: Path, subset: str) -> dict[str, Any]:
     """Read, hash the byte ranges, check the CMS digest, one signature verification per
     signature with a cached key; no PDF parsing, no chain building, no revocation."""
-    from asn1crypto import cms
+    from asn1crypto import cms, parser
 
     from esealkit import crypto
 
@@ -144,8 +164,11 @@ def measure_floor(corpus: Path, subset: str) -> dict[str, Any]:
     paths = _files(corpus, subset)
     signatures = 0
     ok = 0
+    kinds = _classes(corpus)
+    classes: dict[str, list[float]] = {}
     started = time.perf_counter()
     for path in paths:
+        file_started = time.perf_counter()
         with open(path, "rb", buffering=0) as f:
             data = f.read()
         view = memoryview(data)
@@ -157,7 +180,8 @@ def measure_floor(corpus: Path, subset: str) -> dict[str, Any]:
                 continue
             try:
                 contents = bytes.fromhex(data[b + 1: c - 1].decode("ascii"))
-                signed = cms.ContentInfo.load(contents.rstrip(b"\x00"))["content"]
+                _, _, _, header, body, _ = parser.parse(contents)  # the DER object, without the zero padding
+                signed = cms.ContentInfo.load(contents[: len(header) + len(body)])["content"]
                 si = signed["signer_infos"][0]
                 digest_name = si["digest_algorithm"]["algorithm"].native
                 md = hashlib.new(digest_name) if digest_name != "sm3" else None
@@ -169,10 +193,13 @@ def measure_floor(corpus: Path, subset: str) -> dict[str, Any]:
                     digest = md.digest()
                 attrs = si["signed_attrs"]
                 wanted = next(x["values"][0].native for x in attrs if x["type"].native == "message_digest")
-                cert_der = signed["certificates"][0].chosen.dump()
-                spki = keys.get(cert_der)
-                if spki is None:
-                    spki = keys[cert_der] = signed["certificates"][0].chosen.public_key.dump()
+                sid = si["sid"].dump()
+                spki = keys.get(sid)
+                if spki is None:  # the signer's key, found once per signer (the chain is "cached")
+                    ias = si["sid"].chosen
+                    signer = next(c.chosen for c in signed["certificates"]
+                                  if c.chosen.serial_number == ias["serial_number"].native)
+                    spki = keys[sid] = signer.public_key.dump()
                 algorithm = crypto.SignatureAlgorithm.from_oid(si["signature_algorithm"]["algorithm"].dotted,
                                                               digest=crypto.digest_name(digest_name))
                 crypto.verify_signature(spki, algorithm, si["signature"].native, b"\x31" + attrs.dump()[1:])
@@ -181,10 +208,11 @@ def measure_floor(corpus: Path, subset: str) -> dict[str, Any]:
                 good = False
             signatures += 1
         ok += good
+        _add(classes, kinds[str(path)], time.perf_counter() - file_started)
     elapsed = time.perf_counter() - started
     own, child = _rss_mb()
     return {"documents": len(paths), "signatures": signatures, "seconds": elapsed, "tally": {"ok": ok},
-            "rss_mb": own, "worker_rss_mb": child}
+            "rss_mb": own, "worker_rss_mb": child, "classes": classes}
 
 
 def measure_memory(corpus: Path, docs: int, jobs: int) -> dict[str, Any]:
@@ -276,6 +304,35 @@ def main() -> None:
     print(f"  pool {args.jobs} cores / pool 1 core              "
           f"{rate[f'esealkit-pool-{args.jobs}'] / rate['esealkit-pool-1']:6.2f}x  [>= 1.8x on 2 cores]")
     print(f"  pool {args.jobs} cores / inline 1 core            {rate[f'esealkit-pool-{args.jobs}'] / rate['esealkit-inline']:6.2f}x")
+    print(f"  this machine's own scaling ({args.jobs} processes of pure Python / 1): {_cpu_scaling(args.jobs):.2f}x")
+    print("\nby document class, one core (docs/s, esealkit vs floor):")
+    for name in ("one revision", "several revisions"):
+        e = runs["esealkit-inline"]["classes"].get(name)
+        f = runs["floor"]["classes"].get(name)
+        if e and f:
+            print(f"  {name:<20} {e[0]:>5} docs  esealkit {e[0] / e[1]:8.1f}/s  floor {f[0] / f[1]:8.1f}/s  "
+                  f"ratio {(e[0] / e[1]) / (f[0] / f[1]):6.1%}")
+
+
+def _spin(n: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return time.perf_counter() - started
+
+
+def _cpu_scaling(jobs: int) -> float:
+    """How much faster ``jobs`` processes do ``jobs`` times the work of one, right now:
+    the most any parallel run could gain on this machine at this moment."""
+    import multiprocessing
+
+    one = _spin(4_000_000)
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        started = time.perf_counter()
+        pool.map(_spin, [4_000_000] * (2 * jobs))
+        many = time.perf_counter() - started
+    return (2 * jobs * one) / many
 
 
 if __name__ == "__main__":
