@@ -60,12 +60,18 @@ def stat_source(path: str) -> Source:
 
 
 def _walk(folder: str) -> Iterator[Source]:
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            if os.path.isfile(path):
-                yield stat_source(path)
+    """Every file under ``folder``, files and folders of each level in name order (the
+    order of sorting the paths by their parts), streamed."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):  # like os.walk: no loops through links
+            yield from _walk(entry.path)
+        elif entry.is_file():
+            yield stat_source(entry.path)
 
 
 def _local(item: str) -> Iterator[Source]:
