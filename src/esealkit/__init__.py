@@ -17,6 +17,7 @@ from esealkit.errors import (
     StoreError,
 )
 from esealkit.ofd import seal_ofd, verify_ofd
+from esealkit.pdf.seal import seal_pdf
 from esealkit.pki import Trust
 from esealkit.policy import ValidationPolicy
 from esealkit.report import (
@@ -61,6 +62,7 @@ __all__ = [
     "parse_seal",
     "parse_seal_signature",
     "seal_ofd",
+    "seal_pdf",
     "sign_with_seal",
     "verify_licence",
     "verify_ofd",

@@ -186,8 +186,10 @@ def _register_subcommands() -> None:
     from esealkit.cli.licence import licence
     from esealkit.cli.registry import registry
     from esealkit.cli.seal import seal
+    from esealkit.cli.sign import sign
 
     main.add_command(seal)
+    main.add_command(sign)
     main.add_command(licence)
     main.add_command(registry)
 

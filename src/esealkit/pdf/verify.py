@@ -23,6 +23,7 @@ from esealkit import cms, crypto
 from esealkit.errors import MalformedInput
 from esealkit.pdf.changes import ChangeResult, analyse_changes, changes_check
 from esealkit.pdf.reader import PdfDocument, PdfSignature, read_pdf
+from esealkit.pdf.seal import seal_checks
 from esealkit.pki.timestamps import verify_timestamp_token
 from esealkit.report import (
     Check,
@@ -192,9 +193,16 @@ def _verify_signature(
             extra_crls=info.crls + doc.dss_crls,
             extra_ocsps=info.ocsps + doc.dss_ocsps,
         ))
+    sealed, seal = seal_checks(
+        info, verifier=verifier, signing_time=info.signing_time or sig.claimed_time,
+        timestamp_time=timestamp_time,
+        extra_certs=info.certificates + doc.dss_certs,
+        extra_crls=info.crls + doc.dss_crls, extra_ocsps=info.ocsps + doc.dss_ocsps)
+    checks.extend(sealed)
     checks.append(_modifications(doc, sig, changes))
-    return SignatureReport(sig.field_name, kind, tuple(checks), signer=signer,
-                           signing_time=info.signing_time or sig.claimed_time, timestamp_time=timestamp_time)
+    return SignatureReport(sig.field_name, SignatureKind.SEAL if seal is not None else kind, tuple(checks),
+                           signer=signer, signing_time=info.signing_time or sig.claimed_time,
+                           timestamp_time=timestamp_time, seal=seal)
 
 
 def _modifications(doc: PdfDocument, sig: PdfSignature, changes: dict[tuple[int, int, int, int], ChangeResult | str]) -> Check:
