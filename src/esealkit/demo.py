@@ -1,8 +1,9 @@
 """``esealkit demo``: the main job on an embedded default, with no server or configuration.
 
-It makes a throwaway PKI (root CA, CRL, signers with RSA, ECDSA and SM2 keys), signs a
-few PDFs, damages some of them the ways real documents get damaged or attacked, then
-verifies the folder exactly as ``esealkit verify`` would and prints the report.
+It makes a throwaway PKI (root CA, CRL, signers with RSA, ECDSA and SM2 keys, a seal
+maker), an e-seal, signs and seals a few PDFs and an OFD licence, damages some of them the
+ways real documents get damaged or attacked, then verifies the folder exactly as
+``esealkit verify`` would and prints the report.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from pathlib import Path
 from typing import TextIO
 
 from esealkit.engine import Verifier
+from esealkit.ofd import build_ofd, seal_ofd
+from esealkit.pdf.seal import seal_pdf
 from esealkit.pdf.sign import sign_pdf
 from esealkit.pki import Trust
 from esealkit.report import SubIndication
+from esealkit.seals import SealPicture, draw_round_seal, make_seal
 from esealkit.testing import CertificateAuthority, add_page_text, simple_pdf
 
 __all__ = ["run_demo"]
@@ -25,6 +29,21 @@ def _pem(der: bytes, label: str) -> bytes:
     from asn1crypto import pem
 
     return bytes(pem.armor(label, der))
+
+
+def _replace_in_zip(package: bytes, name_suffix: str, old: str, new: str) -> bytes:
+    """The package with ``old`` replaced by ``new`` in every entry whose name ends so."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith(name_suffix):
+                data = data.replace(old.encode("utf-8"), new.encode("utf-8"))
+            target.writestr(info, data)
+    return out.getvalue()
 
 
 def run_demo(folder: Path, out: TextIO) -> int:
@@ -85,7 +104,28 @@ def run_demo(folder: Path, out: TextIO) -> int:
     save("10-not-a-pdf.pdf", b"This is a plain text file pretending to be a PDF.\n", SubIndication.FORMAT_FAILURE)
     save("11-truncated.pdf", signed[: len(signed) // 2], SubIndication.FORMAT_FAILURE)
 
-    trust = Trust.load([pki / "root.pem"], crls=[pki / "root.crl", pki / "signing-ca.crl"])
+    # E-seals (电子印章): a seal made by the seal maker for the organisation, listing Li Si's
+    # SM2 certificate; used on a PDF and on an OFD licence.
+    maker = root.issue("esealkit Demo Seal Maker", key_kind="sm2", not_before=t0)
+    picture = draw_round_seal("杭州示例科技有限公司", "合同专用章", "3301060000001")
+    seal = make_seal(es_id="33010600000001", name="杭州示例科技有限公司合同专用章", type=4,
+                     maker_key=maker.key, maker_cert_der=maker.der, signer_certs=[sm2_signer.der],
+                     valid_from=t0, valid_to=now + timedelta(days=365),
+                     picture=SealPicture("PNG", picture, 42, 42))
+    (pki / "seal.esl").write_bytes(seal.der)
+    save("12-sealed.pdf", seal_pdf(page, seal, sm2_signer.key, sm2_signer.der, chain=chain,
+                                   page=0, x_mm=150, y_mm=120), None)
+    licence = build_ofd(["营业执照 Business licence", "名称: 杭州示例科技有限公司",
+                         "统一社会信用代码: 91330106MA2KXXXX0X", "登记机关: 示例市场监督管理局"], title="营业执照")
+    sealed_ofd = seal_ofd(licence, seal, sm2_signer.key, sm2_signer.der, page=1, x_mm=130, y_mm=150)
+    save("13-sealed-licence.ofd", sealed_ofd, None)
+    save("14-sealed-licence-altered.ofd", _replace_in_zip(sealed_ofd, "Content.xml", "杭州示例", "上海示例"),
+         SubIndication.HASH_FAILURE)
+
+    # OFD seal signatures carry only the signer's certificate: the signing CA comes from the
+    # trust configuration, as it would in an agency's deployment.
+    trust = Trust.load([pki / "root.pem"], intermediates=[pki / "signing-ca.pem"],
+                       crls=[pki / "root.crl", pki / "signing-ca.crl"])
     verifier = Verifier(trust=trust)
     out.write(f"verifying {len(expected)} documents with trust anchor {pki / 'root.pem'}\n\n")
     from esealkit.cli.main import write_text
@@ -99,7 +139,7 @@ def run_demo(folder: Path, out: TextIO) -> int:
             out.write(f"{'':<13} UNEXPECTED: the demo expected {expected[name] or 'TOTAL_PASSED'}\n")
     out.write(
         f"\nSame from the command line:\n  esealkit verify {docs} --trust {pki / 'root.pem'} "
-        f"--crl {pki / 'root.crl'} --crl {pki / 'signing-ca.crl'} --verbose\n"
+        f"--intermediate {pki / 'signing-ca.pem'} --crl {pki / 'root.crl'} --crl {pki / 'signing-ca.crl'} --verbose\n"
     )
     if surprises:
         out.write(f"\n{surprises} document(s) did not get the expected verdict\n")
