@@ -859,6 +859,11 @@ def _honest_empty_signature_field(kit: Kit) -> bytes:
     return _update(_signed(kit), change)
 
 
+def _honest_trailing_newline(kit: Kit) -> bytes:
+    """A line end added after the last %%EOF (by a transfer or an editor): no content."""
+    return _signed(kit) + b"\r\n"
+
+
 def _honest_shadowed_but_untouched(kit: Kit) -> bytes:
     """A file with dead bodies, signed and left alone: dead bytes are not an attack."""
     return kit.sign(base_document(shadows=True).data)
@@ -877,5 +882,6 @@ HONEST: dict[str, Honest] = {h.name: h for h in [
     Honest("certified_p1_dss", _honest_p1_dss, "P=1, an LTV update"),
     Honest("approval_then_empty_signature_field", _honest_empty_signature_field,
            "an empty visible signature field for the next signer"),
+    Honest("trailing_newline_after_signing", _honest_trailing_newline, "a line end after the last %%EOF"),
     Honest("shadow_bodies_untouched", _honest_shadowed_but_untouched, "dead bodies in the file, no update"),
 ]}
