@@ -114,10 +114,10 @@ def run_demo(folder: Path, out: TextIO) -> int:
                      picture=SealPicture("PNG", picture, 42, 42))
     (pki / "seal.esl").write_bytes(seal.der)
     save("12-sealed.pdf", seal_pdf(page, seal, sm2_signer.key, sm2_signer.der, chain=chain,
-                                   page=0, x_mm=150, y_mm=120), None)
+                                   page=1, x_mm=150, y_mm=120), None)
     licence = build_ofd(["营业执照 Business licence", "名称: 杭州示例科技有限公司",
                          "统一社会信用代码: 91330106MA2KXXXX0X", "登记机关: 示例市场监督管理局"], title="营业执照")
-    sealed_ofd = seal_ofd(licence, seal, sm2_signer.key, sm2_signer.der, page=1, x_mm=130, y_mm=150)
+    sealed_ofd = seal_ofd(licence, seal, sm2_signer.key, sm2_signer.der, page=1, x_mm=150, y_mm=170)
     save("13-sealed-licence.ofd", sealed_ofd, None)
     save("14-sealed-licence-altered.ofd", _replace_in_zip(sealed_ofd, "Content.xml", "杭州示例", "上海示例"),
          SubIndication.HASH_FAILURE)

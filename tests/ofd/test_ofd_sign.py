@@ -92,7 +92,7 @@ def test_layout_matches_other_implementations(ofd_pki: OfdPKI, twice: bytes) -> 
     assert first.signed_value_path == "Doc_0/Signs/Sign_0/SignedValue.dat"
     (stamp,) = second.stamp_annots
     assert stamp.page_ref == doc.pages[0].id
-    assert stamp.boundary == (40.0, 200.0, 42.0, 42.0)  # the second seal's picture is 42×42 mm
+    assert stamp.boundary == (19.0, 179.0, 42.0, 42.0)  # centred at (40, 200); the picture is 42×42 mm
     # continue-signing: Signatures.xml is never covered; the second seal covers the first's files
     first_refs = {r.path for r in first.references}
     second_refs = {r.path for r in second.references}

@@ -15,9 +15,9 @@ The data is the licence's JSON form (:meth:`Licence.to_dict`) without ``identifi
 serial (given as ``serial`` in the data, or made up: issue date + 12 random characters)
 and ``version`` (default ``001``); ``type_name`` defaults to the catalogue's name and
 ``status`` to valid.  The licence is checked against the catalogue, the OFD form is
-sealed with the e-seal (:func:`esealkit.ofd.seal_ofd`), the PDF form is signed by the
-same signer with the seal's picture on the page (:func:`esealkit.pdf.sign.sign_pdf`), and
-the licence is added to ``library`` when one is given.
+sealed with the e-seal (:func:`esealkit.ofd.seal_ofd`), the PDF form is sealed with the
+same e-seal (:func:`esealkit.pdf.seal.seal_pdf`: the stamp at the same place, the seal in
+the signature), and the licence is added to ``library`` when one is given.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def issue_licence(
     holds raises :class:`StoreError`.  ``signing_time`` defaults to now.
     """
     from esealkit.ofd import seal_ofd
-    from esealkit.pdf.sign import sign_pdf
+    from esealkit.pdf.seal import seal_pdf
 
     catalogue = catalogue if catalogue is not None else default_catalogue()
     licence = licence_from_data(data, catalogue=catalogue, serial=serial)
@@ -139,16 +139,23 @@ def issue_licence(
         signer_key,
         signer_cert_der,
         page=1,
-        x_mm=x_mm - seal.picture.width_mm / 2,
-        y_mm=y_mm - seal.picture.height_mm / 2,
+        x_mm=x_mm,
+        y_mm=y_mm,
         signing_time=when,
     )
-    pdf = sign_pdf(
-        licence_pdf(licence, licence_type, seal_picture=seal.picture),
-        key=signer_key,
-        cert_der=signer_cert_der,
+    # The PDF form carries the same e-seal as the OFD: seal_pdf stamps its picture and puts
+    # the SES_Signature in the CMS, so verify_pdf checks the seal from the file alone.
+    pdf = seal_pdf(
+        licence_pdf(licence, licence_type),
+        seal,
+        signer_key,
+        signer_cert_der,
         chain=chain,
+        page=1,
+        x_mm=x_mm,
+        y_mm=y_mm,
         field_name="LicenceSeal",
+        signing_time=when,
         reason=f"{licence.issuer.name} 签发电子证照",
     )
     if library is not None:

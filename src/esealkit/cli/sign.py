@@ -92,7 +92,7 @@ def sign(pdf: str, seal_path: str, key_path: str, cert_path: str, chain_paths: t
     try:
         sealed = seal_pdf(
             _read(pdf), seal, _load_private_key(key_path), certs[0], chain=_certificates(chain_paths),
-            page=page - 1, x_mm=x_mm, y_mm=y_mm, keyword=keyword, every_occurrence=every, cross_page=cross_page,
+            page=page, x_mm=x_mm, y_mm=y_mm, keyword=keyword, every_occurrence=every, cross_page=cross_page,
             timestamper=timestamper, embed_revocation=revocation, field_name=field_name, reason=reason,
             location=location,
         )

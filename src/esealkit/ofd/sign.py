@@ -101,7 +101,8 @@ def _signature_xml(*, references: list[tuple[str, bytes]], page_ref: str, stamp_
 
 def seal_ofd(ofd: bytes, seal: Seal, signer_key: Any, signer_cert_der: bytes, *, page: int, x_mm: float,
              y_mm: float, signing_time: datetime | None = None, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """Add a seal signature with a stamp at (``x_mm``, ``y_mm``) on page ``page`` (1-based).
+    """Add a seal signature with a stamp centred at (``x_mm``, ``y_mm``), in mm from the top
+    left of page ``page`` (1-based), as :func:`esealkit.seal_pdf` places its stamps.
 
     ``signing_time`` defaults to now.  Raises :class:`~esealkit.errors.MalformedInput` when
     ``ofd`` is not a readable OFD package, and ``ValueError`` when the page does not exist,
@@ -136,7 +137,8 @@ def seal_ofd(ofd: bytes, seal: Seal, signer_key: Any, signer_cert_der: bytes, *,
     picture = seal.picture
     xml = _signature_xml(
         references=references, page_ref=doc.pages[page - 1].id, stamp_id=stamp_id,
-        boundary=(x_mm, y_mm, float(picture.width_mm), float(picture.height_mm)),
+        boundary=(x_mm - picture.width_mm / 2, y_mm - picture.height_mm / 2,
+                  float(picture.width_mm), float(picture.height_mm)),
         seal_path=seal_path, signed_value_path=value_path,
         method=signature_algorithm_for_key(signer_key), signing_time=when,
     )

@@ -304,7 +304,7 @@ def seal_pdf(
     signer_cert_der: bytes,
     *,
     chain: Sequence[bytes] = (),
-    page: int = 0,
+    page: int = 1,
     x_mm: float | None = None,
     y_mm: float | None = None,
     keyword: str | None = None,
@@ -321,8 +321,9 @@ def seal_pdf(
 
     Placement, one of:
 
-    - ``page`` (0-based) with ``x_mm``/``y_mm``: the stamp's centre, in mm from the top left
-      of the page (default: the lower right, 20 mm from the right and 40 mm from the bottom);
+    - ``page`` (from 1, as :func:`esealkit.seal_ofd` counts) with ``x_mm``/``y_mm``: the
+      stamp's centre, in mm from the top left of the page (default: the lower right, 20 mm
+      from the right and 40 mm from the bottom);
     - ``keyword``: centred on the first occurrence of that text (``every_occurrence``: on
       each, one signature per stamp);
     - ``cross_page`` (骑缝章): the picture cut into one vertical strip per page, strip *i* at
@@ -344,7 +345,9 @@ def seal_pdf(
     if signing_time is not None and signing_time.tzinfo is None:
         raise ValueError("signing_time must be timezone-aware")
     image = stamp_image(seal)
-    placements = stamp_placements(pdf, seal, page=page, x_mm=x_mm, y_mm=y_mm, keyword=keyword,
+    if page < 1:
+        raise ValueError("pages are counted from 1")
+    placements = stamp_placements(pdf, seal, page=page - 1, x_mm=x_mm, y_mm=y_mm, keyword=keyword,
                                   every_occurrence=every_occurrence, cross_page=cross_page)
     try:
         names = _free_field_names(pdf, field_name or "Seal", len(placements))
