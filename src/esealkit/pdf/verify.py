@@ -211,4 +211,21 @@ def _modifications(doc: PdfDocument, sig: PdfSignature, changes: dict[tuple[int,
     if sig.covered_end not in doc.revision_ends:
         return Check.failed("modifications", SubIndication.FORMAT_FAILURE,
                             "the signed bytes do not end at the end of a revision (%%EOF)")
-    return changes_check(changes.get(sig.byte_range, "the revisions after signing were not analysed"))
+    check = changes_check(changes.get(sig.byte_range, "the revisions after signing were not analysed"))
+    if not check.details:
+        return check
+    return Check(check.name, check.indication, check.sub_indication, check.message,
+                 {key: _plain(value) for key, value in check.details.items()})
+
+
+def _plain(value: Any) -> Any:
+    """Plain Python values for report details.  pyHanko's field names are its own string
+    objects that keep its whole parsed document alive (and pickle as megabytes); a report
+    must hold nothing of the file it describes."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(v) for v in value) if type(value) in (list, tuple) else [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
