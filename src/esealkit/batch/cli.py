@@ -110,10 +110,11 @@ def run_batch(options: BatchOptions, *, trust: Trust | None, policy: ValidationP
         else:
             todo = sources
         executor: Executor | str | None = None
-        jobs = options.jobs
+        # No more workers than files: a worker costs a fork and its caches' warm-up.
+        jobs = min(options.jobs or os.cpu_count() or 1, max(1, len(todo)))
         if options.scheduler:
             executor, threads = stack.enter_context(_dask_executor(options.scheduler))
-            jobs = jobs or threads
+            jobs = options.jobs or threads
         batch = BatchVerifier(trust=trust, policy=policy, validation_time=validation_time, executor=executor,
                               jobs=jobs, timeout=options.timeout)
         text_out: TextIO | None = None

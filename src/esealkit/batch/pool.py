@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from esealkit.batch.discovery import Source
-from esealkit.batch.worker import crashed_report, timed_out_report, verify_source
+from esealkit.batch.worker import crashed_report, timed_out_report, verify_source, warm_up
 from esealkit.engine import Verifier
 from esealkit.report import DocumentReport
 
@@ -79,6 +79,8 @@ class LocalPool:
 
     def run(self, sources: Iterable[Source]) -> Iterator[tuple[Source, DocumentReport]]:
         """(source, report) for every source, in completion order."""
+        if self._ctx.get_start_method() == "fork":
+            warm_up()
         todo = iter(enumerate(sources))
         retry: collections.deque[tuple[int, Source]] = collections.deque()
         workers = [self._start() for _ in range(self.jobs)]

@@ -69,6 +69,13 @@ def timed_out_report(source: Source, seconds: float) -> DocumentReport:
                                 f"verification took longer than the time limit of {seconds:g} s and was stopped")
 
 
+def warm_up() -> None:
+    """Import what verification needs (pyHanko is slow to import), so that forked workers
+    inherit it instead of each importing it on its first document."""
+    import esealkit.pdf.verify  # noqa: F401
+    from esealkit import ofd  # noqa: F401
+
+
 def _test_hooks(data: bytes) -> None:
     crash = os.environ.get(CRASH_MARKER_ENV)
     if crash and crash.encode() in data:
