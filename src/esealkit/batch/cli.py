@@ -136,11 +136,14 @@ def run_batch(options: BatchOptions, *, trust: Trust | None, policy: ValidationP
                     line = report_line(report, source)
                     journal.append_line(line)
                 if text_out is not None:
+                    # Standard output is looked up each time: while the progress bar is
+                    # shown, rich redirects it to print above the bar.
+                    out = sys.stdout if options.output == "-" else text_out
                     if options.fmt == "jsonl":
-                        text_out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
-                        text_out.flush()
+                        out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+                        out.flush()
                     else:
-                        write_text(report, text_out, verbose=options.verbose)
+                        write_text(report, out, verbose=options.verbose)
         elapsed = time.monotonic() - started
         if journal is not None:
             journal.close()
