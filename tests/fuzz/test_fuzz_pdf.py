@@ -55,10 +55,14 @@ def _read_only_malformed(data: bytes) -> None:
             pass
 
 
-# A known defect (see test_damaged_extra_certificate_is_not_an_internal_error): a
-# certificate the CMS carries beside the signer's, damaged inside an extension, makes
-# pyhanko-certvalidator raise while registering it.  Remove once that test passes.
-_KNOWN_INTERNAL = ("ValueError: Error parsing asn1crypto", "ValueError: Insufficient data")
+# Known defects, each with its expected-to-fail test: a certificate the CMS carries beside
+# the signer's, damaged inside an extension, makes pyhanko-certvalidator raise while
+# registering it (test_damaged_extra_certificate_is_not_an_internal_error); a signer
+# certificate whose subject does not parse makes cms.signer_summary raise
+# (test_fuzz_asn1.py::test_signer_certificate_with_a_damaged_subject_is_malformed_input).
+# Remove once those tests pass.
+_KNOWN_INTERNAL = ("ValueError: Error parsing asn1crypto", "ValueError: Insufficient data",
+                   "did not match the class and tag of any of the alternatives")
 
 
 def _changes_signed_bytes(seed: Seed, data: bytes) -> bool:
@@ -203,3 +207,15 @@ def test_damaged_signature_dictionary_does_not_vanish(pki):
     report = verify_pdf(damaged, trust=pki.trust())
     assert report.indication is not Indication.TOTAL_PASSED, report.message
     assert len(report.signatures) == 2, report.message
+
+
+def test_malformed_number_in_an_earlier_revision_is_a_verdict(pki):
+    """Found by the long run: "/Type .Pages" made pyHanko's reader raise
+    decimal.InvalidOperation out of the change analysis, and verify_pdf with it."""
+    s1, s2 = pki.signers["ecdsa-p256"], pki.signers["rsa"]
+    one = sign_pdf(simple_pdf(["fuzz"]), key=s1.key, cert_der=s1.der, chain=pki.chain)
+    two = sign_pdf(one, key=s2.key, cert_der=s2.der, chain=pki.chain, field_name="Signature2")
+    damaged = two.replace(b"/Type /Pages", b"/Type .Pages", 1)
+    assert damaged != two
+    report = verify_pdf(damaged, trust=pki.trust())
+    assert report.indication is Indication.TOTAL_FAILED, report.message

@@ -50,6 +50,12 @@ class ChangeResult:
     refilled: tuple[str, ...] = ()  # fields that had a value when signed and were changed later
 
 
+# pyHanko parses the hostile bytes again here, and its parser raises more than PdfError on
+# garbage (KeyError, IndexError, decimal.InvalidOperation from a malformed number, ...):
+# whatever it raises, the verdict is the same, the revisions cannot be read.
+_READ_ERRORS = (PdfError, SignatureValidationError, ArithmeticError, LookupError, ValueError, TypeError,
+                AttributeError, RuntimeError, OSError, EOFError, AssertionError)
+
 _STARTXREF_RE = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
 _TRAILING_FILLER = b"\x00\t\n\x0c\r "
 _MAX_FIELD_DEPTH = 32
@@ -96,7 +102,7 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]]) -
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=True)
         embedded = {tuple(int(x) for x in e.byte_range): e for e in reader.embedded_signatures}
-    except (PdfError, SignatureValidationError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+    except _READ_ERRORS as exc:
         out.update({br: f"the revisions after signing could not be read: {exc}" for br in pending})
         return out
     for br in pending:
@@ -112,7 +118,7 @@ def _analyse_one(emb: EmbeddedPdfSignature) -> ChangeResult | str:
     try:
         emb.compute_integrity_info(diff_policy=DEFAULT_DIFF_POLICY)
         docmdp = emb.docmdp_level
-    except (PdfError, SignatureValidationError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+    except _READ_ERRORS as exc:
         return f"the revisions after signing could not be analysed: {exc}"
     permission = int(docmdp.value) if docmdp is not None else None
     if emb.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
@@ -123,7 +129,7 @@ def _analyse_one(emb: EmbeddedPdfSignature) -> ChangeResult | str:
         try:
             refilled = _refilled(emb, changed)
             overlays = _unsigned_overlays(emb, changed)
-        except (PdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        except _READ_ERRORS as exc:
             return f"the form fields of the signed revision could not be read: {exc}"
         if overlays:
             return ChangeResult(None, f"unsigned signature field(s) {', '.join(overlays)} added after signing "
