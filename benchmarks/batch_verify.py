@@ -43,6 +43,13 @@ from typing import Any
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (workers), user + system."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _rss_mb() -> tuple[float, float]:
     """Peak RSS of this process and of its largest waited-for child, in MB (Linux: KiB)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -91,6 +98,7 @@ def measure_esealkit(corpus: Path, executor: str, jobs: int, subset: str) -> dic
     signatures = 0
     kinds = _classes(corpus)
     classes: dict[str, list[float]] = {}
+    cpu_before = _cpu_seconds()
     started = last = time.perf_counter()
     for report in batch.run(sources):
         tally[report.indication.value] = tally.get(report.indication.value, 0) + 1
@@ -100,9 +108,10 @@ def measure_esealkit(corpus: Path, executor: str, jobs: int, subset: str) -> dic
             _add(classes, kinds[report.path], now - last)
             last = now
     elapsed = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     own, child = _rss_mb()
     return {"documents": len(paths), "signatures": signatures, "seconds": elapsed, "tally": tally,
-            "rss_mb": own, "worker_rss_mb": child, "classes": classes}
+            "rss_mb": own, "worker_rss_mb": child, "classes": classes, "cpu_seconds": cpu}
 
 
 def measure_pyhanko(corpus: Path) -> dict[str, Any]:
@@ -308,6 +317,18 @@ def main() -> None:
           f"{rate[f'esealkit-pool-{args.jobs}'] / rate['esealkit-pool-1']:6.2f}x  [>= 1.8x on 2 cores]")
     print(f"  pool {args.jobs} cores / inline 1 core            {rate[f'esealkit-pool-{args.jobs}'] / rate['esealkit-inline']:6.2f}x")
     print(f"  this machine's own scaling ({args.jobs} processes of pure Python / 1): {_cpu_scaling(args.jobs):.2f}x")
+    pool = runs[f"esealkit-pool-{args.jobs}"]
+    inline = runs["esealkit-inline"]
+    # CPU seconds say what the pool costs over one process whatever else runs on the
+    # machine; with every core free, N workers give N x (inline CPU / pool CPU) at most.
+    pool1 = runs["esealkit-pool-1"]
+    print(f"  CPU seconds (parent + workers): inline {inline['cpu_seconds']:.2f}, pool-1 {pool1['cpu_seconds']:.2f}, "
+          f"pool-{args.jobs} {pool['cpu_seconds']:.2f}")
+    print(f"    the pool's own cost: pool-1 CPU / inline CPU = {pool1['cpu_seconds'] / inline['cpu_seconds']:.2f}; "
+          f"{args.jobs} workers on {args.jobs} idle cores at that cost: "
+          f"{args.jobs * inline['cpu_seconds'] / pool1['cpu_seconds']:.2f}x inline")
+    print(f"    CPU the same work took with {args.jobs} workers at once: "
+          f"{pool['cpu_seconds'] / pool1['cpu_seconds']:.2f}x (shared cores: compare the pure-Python control)")
     print("\nby document class, one core (docs/s, esealkit vs floor):")
     for name in ("one revision", "several revisions"):
         e = runs["esealkit-inline"]["classes"].get(name)
