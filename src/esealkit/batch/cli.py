@@ -27,7 +27,7 @@ from typing import Any, TextIO
 import click
 
 from esealkit.batch.discovery import discover
-from esealkit.batch.journal import Journal, read_journal
+from esealkit.batch.journal import Journal, read_journal, report_line
 from esealkit.batch.progress import BatchProgress, summary_table
 from esealkit.batch.runner import BatchVerifier, Executor
 from esealkit.batch.writers import write_csv, write_html, write_junit
@@ -124,26 +124,30 @@ def run_batch(options: BatchOptions, *, trust: Trust | None, policy: ValidationP
         started = time.monotonic()
         verified = 0
         with BatchProgress(len(todo), enabled=show) as progress:
-            for source, report in batch.run_sources(todo):
-                verified += 1
-                indication = report.indication.value
-                totals[indication] += 1
-                progress.advance(indication)
-                line = None
-                if journal is not None:
-                    from esealkit.batch.journal import report_line
-
-                    line = report_line(report, source)
-                    journal.append_line(line)
-                if text_out is not None:
+            if options.fmt == "text":
+                for source, report in batch.run_sources(todo):
+                    verified += 1
+                    indication = report.indication.value
+                    totals[indication] += 1
+                    progress.advance(indication)
+                    if journal is not None:
+                        journal.append_line(report_line(report, source))
                     # Standard output is looked up each time: while the progress bar is
                     # shown, rich redirects it to print above the bar.
-                    out = sys.stdout if options.output == "-" else text_out
-                    if options.fmt == "jsonl":
-                        out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+                    out = sys.stdout if options.output == "-" or text_out is None else text_out
+                    write_text(report, out, verbose=options.verbose)
+            else:
+                # Reports arrive encoded by the workers: the parent only writes them.
+                for source, line in batch.run_lines(todo):
+                    verified += 1
+                    totals[line.indication] += 1
+                    progress.advance(line.indication)
+                    if journal is not None:
+                        journal.append_line(line.with_file(source.size, source.mtime))
+                    if text_out is not None:
+                        out = sys.stdout if options.output == "-" else text_out
+                        out.write(line.line + "\n")
                         out.flush()
-                    else:
-                        write_text(report, out, verbose=options.verbose)
         elapsed = time.monotonic() - started
         if journal is not None:
             journal.close()

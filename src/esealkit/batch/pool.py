@@ -24,14 +24,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from esealkit.batch.discovery import Source
-from esealkit.batch.worker import crashed_report, timed_out_report, verify_source, warm_up
+from esealkit.batch.worker import (
+    ReportLine,
+    as_line,
+    crashed_report,
+    timed_out_report,
+    verify_source,
+    warm_up,
+)
 from esealkit.engine import Verifier
 from esealkit.report import DocumentReport
 
 __all__ = ["LocalPool"]
 
 
-def _worker_main(conn: Any, verifier: Verifier) -> None:
+def _worker_main(conn: Any, verifier: Verifier, lines: bool) -> None:
     """A worker: verify chunks as they come, one result message per file, until ``None``."""
     import signal
 
@@ -44,7 +51,8 @@ def _worker_main(conn: Any, verifier: Verifier) -> None:
         if chunk is None:
             return
         for seq, source in chunk:
-            conn.send((seq, verify_source(verifier, source)))
+            report = verify_source(verifier, source)
+            conn.send((seq, as_line(report) if lines else report))
 
 
 @dataclass
@@ -59,8 +67,9 @@ class LocalPool:
     """``jobs`` worker processes verifying with copies of ``verifier``."""
 
     def __init__(self, verifier: Verifier, *, jobs: int | None = None, chunk_size: int = 8,
-                 timeout: float | None = None, start_method: str | None = None) -> None:
+                 timeout: float | None = None, start_method: str | None = None, lines: bool = False) -> None:
         self.verifier = verifier
+        self.lines = lines  # workers send ReportLine (serialised) instead of DocumentReport
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self.chunk_size = max(1, chunk_size)
         self.timeout = timeout
@@ -72,13 +81,14 @@ class LocalPool:
 
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(target=_worker_main, args=(child, self.verifier), daemon=True)  # type: ignore[attr-defined]
+        process = self._ctx.Process(target=_worker_main, args=(child, self.verifier, self.lines), daemon=True)  # type: ignore[attr-defined]
         process.start()
         child.close()
         return _Worker(process, parent)
 
-    def run(self, sources: Iterable[Source]) -> Iterator[tuple[Source, DocumentReport]]:
-        """(source, report) for every source, in completion order."""
+    def run(self, sources: Iterable[Source]) -> Iterator[tuple[Source, DocumentReport | ReportLine]]:
+        """(source, report) for every source, in completion order (a :class:`ReportLine`
+        when the pool was made with ``lines``)."""
         if self._ctx.get_start_method() == "fork":
             warm_up()
         todo = iter(enumerate(sources))
@@ -114,14 +124,14 @@ class LocalPool:
                     w.since = time.monotonic()
                 w.queue.extend(chunk)
 
-        def replace(w: _Worker, report: DocumentReport) -> tuple[Source, DocumentReport]:
+        def replace(w: _Worker, report: DocumentReport) -> tuple[Source, DocumentReport | ReportLine]:
             _seq, source = w.queue.popleft()
             retry.extendleft(reversed(w.queue))
             w.conn.close()
             w.process.join(timeout=5)
             fresh = self._start()
             workers[workers.index(w)] = fresh
-            return source, report
+            return source, as_line(report) if self.lines else report
 
         try:
             while True:

@@ -26,7 +26,14 @@ from typing import Any
 
 from esealkit.batch.discovery import Source, discover
 from esealkit.batch.pool import LocalPool
-from esealkit.batch.worker import crashed_report, timed_out_report, verify_chunk, verify_source
+from esealkit.batch.worker import (
+    ReportLine,
+    as_line,
+    crashed_report,
+    timed_out_report,
+    verify_chunk,
+    verify_source,
+)
 from esealkit.engine import Verifier
 from esealkit.pki import Trust
 from esealkit.policy import ValidationPolicy
@@ -87,8 +94,24 @@ class BatchVerifier:
 
     def run_sources(self, sources: Iterable[Source]) -> Iterator[tuple[Source, DocumentReport]]:
         """(source, report) pairs, in completion order."""
+        for source, report in self._run(sources, lines=False):
+            assert isinstance(report, DocumentReport)
+            yield source, report
+
+    def run_lines(self, sources: Iterable[Source]) -> Iterator[tuple[Source, ReportLine]]:
+        """(source, serialised report) pairs, in completion order: for writing reports out.
+
+        The reports are encoded where they are made (in the workers), so the parent's
+        work per document is receiving one string: it never becomes the bottleneck of a
+        many-core machine or a cluster.
+        """
+        for source, report in self._run(sources, lines=True):
+            yield source, report if isinstance(report, ReportLine) else as_line(report)
+
+    def _run(self, sources: Iterable[Source], *, lines: bool) -> Iterator[tuple[Source, DocumentReport | ReportLine]]:
         if self.executor in (None, "process"):
-            pool = LocalPool(self.verifier, jobs=self.jobs, chunk_size=self.chunk_size, timeout=self.timeout)
+            pool = LocalPool(self.verifier, jobs=self.jobs, chunk_size=self.chunk_size, timeout=self.timeout,
+                             lines=lines)
             try:
                 yield from pool.run(sources)
             finally:
@@ -98,7 +121,7 @@ class BatchVerifier:
             yield from self._run_inline(sources)
         else:
             assert isinstance(self.executor, Executor)
-            yield from self._run_executor(self.executor, sources)
+            yield from self._run_executor(self.executor, sources, lines)
 
     def _run_inline(self, sources: Iterable[Source]) -> Iterator[tuple[Source, DocumentReport]]:
         timed = (self.timeout is not None and hasattr(signal, "setitimer")
@@ -106,6 +129,7 @@ class BatchVerifier:
         for source in sources:
             if timed:
                 report = verify_chunk(self.token, self.verifier, [source], self.timeout)[0]
+                assert isinstance(report, DocumentReport)
                 if report.checks and report.checks[0].name == "batch_timeout":
                     self.timeouts += 1
             else:
@@ -122,24 +146,26 @@ class BatchVerifier:
         if chunk:
             yield chunk
 
-    def _run_executor(self, executor: Executor, sources: Iterable[Source]) -> Iterator[tuple[Source, DocumentReport]]:
+    def _run_executor(self, executor: Executor, sources: Iterable[Source], lines: bool
+                      ) -> Iterator[tuple[Source, DocumentReport | ReportLine]]:
         workers = getattr(executor, "_max_workers", None) or self.jobs
         limit = max(2, 2 * int(workers))
-        in_flight: dict[concurrent.futures.Future[list[DocumentReport]], list[Source]] = {}
+        in_flight: dict[concurrent.futures.Future[list[DocumentReport] | list[ReportLine]], list[Source]] = {}
 
         def submit(chunk: list[Source]) -> Iterator[tuple[Source, DocumentReport]]:
             try:
-                in_flight[executor.submit(verify_chunk, self.token, self.verifier, chunk, self.timeout)] = chunk
+                in_flight[executor.submit(verify_chunk, self.token, self.verifier, chunk, self.timeout, lines)] = chunk
             except Exception as exc:  # a broken or shut down executor: nothing more can run there
                 for source in chunk:
                     self.crashes += 1
                     yield source, crashed_report(source, f"the executor refused the work: {type(exc).__name__}: {exc}")
 
-        def settle(done: Iterable[concurrent.futures.Future[list[DocumentReport]]]) -> Iterator[tuple[Source, DocumentReport]]:
+        def settle(done: Iterable[concurrent.futures.Future[list[DocumentReport] | list[ReportLine]]]
+                   ) -> Iterator[tuple[Source, DocumentReport | ReportLine]]:
             for future in done:
                 chunk = in_flight.pop(future)
                 try:
-                    reports = future.result()
+                    reports: list[DocumentReport | ReportLine] = list(future.result())
                 except Exception as exc:
                     if len(chunk) > 1:
                         # Find the culprit: every file again on its own.
@@ -150,7 +176,9 @@ class BatchVerifier:
                         yield chunk[0], crashed_report(chunk[0], f"{type(exc).__name__}: {exc}")
                     continue
                 for source, report in zip(chunk, reports, strict=True):
-                    if report.checks and report.checks[0].name == "batch_timeout":
+                    if isinstance(report, ReportLine):
+                        self.timeouts += '"name": "batch_timeout"' in report.line
+                    elif report.checks and report.checks[0].name == "batch_timeout":
                         self.timeouts += 1
                     yield source, report
 

@@ -14,6 +14,7 @@ whose document contains ``ESEALKIT_BATCH_TEST_HANG_MARKER`` never finishes (a ha
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
@@ -21,14 +22,15 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from esealkit.batch.discovery import Source
 from esealkit.engine import Verifier
 from esealkit.report import Check, DocumentReport, SubIndication
 
-__all__ = ["CRASH_MARKER_ENV", "HANG_MARKER_ENV", "crashed_report", "read_source_bytes", "timed_out_report",
-           "verify_chunk", "verify_source"]
+__all__ = ["CRASH_MARKER_ENV", "HANG_MARKER_ENV", "ReportLine", "as_line", "crashed_report", "read_source_bytes",
+           "timed_out_report", "verify_chunk", "verify_source"]
 
 log = logging.getLogger("esealkit")
 
@@ -37,6 +39,26 @@ HANG_MARKER_ENV = "ESEALKIT_BATCH_TEST_HANG_MARKER"
 
 _VERIFIERS: dict[tuple[str, int], Verifier] = {}
 _LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """A report already serialised where it was made: its verdict and its JSON (the
+    ``esealkit verify`` contract, one line).  Workers send these when the parent only
+    writes reports out, so the parent never builds or encodes a report itself."""
+
+    path: str
+    indication: str
+    line: str
+
+    def with_file(self, size: int, mtime: float) -> str:
+        """The line with the batch's ``file`` object (size and time, for ``--resume``) added."""
+        return self.line[:-1] + ', "file": ' + json.dumps({"size": size, "mtime": mtime}) + "}"
+
+
+def as_line(report: DocumentReport) -> ReportLine:
+    data = report.to_dict()
+    return ReportLine(report.path, str(data["indication"]), json.dumps(data, ensure_ascii=False))
 
 
 def read_source_bytes(source: Source) -> bytes:
@@ -127,8 +149,8 @@ def _alarm(signum: int, frame: Any) -> None:
     raise _Timeout
 
 
-def verify_chunk(token: str, verifier: Verifier, sources: Sequence[Source], timeout: float | None = None
-                 ) -> list[DocumentReport]:
+def verify_chunk(token: str, verifier: Verifier, sources: Sequence[Source], timeout: float | None = None,
+                 lines: bool = False) -> list[DocumentReport] | list[ReportLine]:
     """Verify a chunk of documents in order, for executors (thread, process, Dask).
 
     ``timeout`` is enforced per file with a timer signal where that is possible (the main
@@ -152,4 +174,4 @@ def verify_chunk(token: str, verifier: Verifier, sources: Sequence[Source], time
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-    return out
+    return [as_line(r) for r in out] if lines else out
