@@ -173,3 +173,15 @@ def _comparable(report: dict) -> dict:
         for check in sig["checks"]:
             check.get("details", {}).pop("analysis", None)
     return copy
+
+
+def test_a_slow_consumer_is_not_a_hang(corpus, small_set):
+    """Results waiting unread while the caller is busy do not count against the time limit."""
+    batch = _batch(corpus, jobs=1, chunk_size=4, timeout=0.5)
+    reports = []
+    for report in batch.run(sorted(small_set.iterdir())[:5]):
+        reports.append(report)
+        time.sleep(0.7)
+    assert len(reports) == 5
+    assert batch.timeouts == 0
+    assert all("time limit" not in r.message for r in reports)

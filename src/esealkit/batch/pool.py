@@ -133,6 +133,18 @@ class LocalPool:
             workers[workers.index(w)] = fresh
             return source, as_line(report) if self.lines else report
 
+        def drain(w: _Worker) -> Iterator[tuple[Source, DocumentReport | ReportLine]]:
+            """Every result the worker has sent so far, in order."""
+            try:
+                while w.queue and w.conn.poll():
+                    seq, report = w.conn.recv()
+                    head_seq, source = w.queue.popleft()
+                    assert head_seq == seq
+                    w.since = time.monotonic()
+                    yield source, report
+            except (EOFError, OSError):
+                pass
+
         try:
             while True:
                 for i, w in enumerate(workers):
@@ -151,28 +163,24 @@ class LocalPool:
                 ready = set(multiprocessing.connection.wait(waitables, timeout=wait_for))
                 for w in list(busy):
                     if w.conn in ready or w.process.sentinel in ready:
-                        try:
-                            while w.queue and w.conn.poll():
-                                seq, report = w.conn.recv()
-                                head_seq, source = w.queue.popleft()
-                                assert head_seq == seq
-                                w.since = time.monotonic()
-                                yield source, report
-                        except (EOFError, OSError):
-                            pass
+                        yield from drain(w)
                     if w.queue and not w.process.is_alive():
-                        self.crashes += 1
-                        source = w.queue[0][1]
-                        yield replace(w, crashed_report(source, f"exit code {w.process.exitcode}"))
-                if self.timeout is not None:
-                    now = time.monotonic()
-                    for w in list(workers):
-                        if w.queue and now - w.since > self.timeout and w.process.is_alive():
-                            w.process.kill()
-                            w.process.join(timeout=5)
-                            self.timeouts += 1
+                        yield from drain(w)  # what it sent before dying is not the culprit
+                        if w.queue:
+                            self.crashes += 1
                             source = w.queue[0][1]
-                            yield replace(w, timed_out_report(source, self.timeout))
+                            yield replace(w, crashed_report(source, f"exit code {w.process.exitcode}"))
+                if self.timeout is not None:
+                    for w in list(workers):
+                        if w.queue and time.monotonic() - w.since > self.timeout:
+                            # Results waiting unread (a slow consumer) are not a hang.
+                            yield from drain(w)
+                            if w.queue and time.monotonic() - w.since > self.timeout and w.process.is_alive():
+                                w.process.kill()
+                                w.process.join(timeout=5)
+                                self.timeouts += 1
+                                source = w.queue[0][1]
+                                yield replace(w, timed_out_report(source, self.timeout))
         finally:
             for w in workers:
                 try:
