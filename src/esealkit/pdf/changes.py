@@ -22,6 +22,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
+from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
 from esealkit.pdf.reader import revision_ends
 from esealkit.report import Check, SubIndication
 
@@ -99,18 +100,16 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]]) -
             pending.append(br)
     if not pending:
         return out
-    try:
-        reader = PdfFileReader(io.BytesIO(data), strict=True)
-        embedded = {tuple(int(x) for x in e.byte_range): e for e in reader.embedded_signatures}
-    except _READ_ERRORS as exc:
-        out.update({br: f"the revisions after signing could not be read: {exc}" for br in pending})
-        return out
-    for br in pending:
-        emb = embedded.get(br)
-        if emb is None:
-            out[br] = "the revision analysis found no signature with this byte range"
-            continue
-        out[br] = _analyse_one(emb)
+    with faster_pyhanko_reading():
+        try:
+            reader = PdfFileReader(io.BytesIO(data), strict=True)
+            embedded = {tuple(int(x) for x in e.byte_range): e for e in reader.embedded_signatures}
+        except _READ_ERRORS as exc:
+            out.update({br: f"the revisions after signing could not be read: {exc}" for br in pending})
+            return out
+        for br in pending:
+            emb = embedded.get(br)
+            out[br] = _analyse_one(emb) if emb is not None else "the revision analysis found no signature with this byte range"
     return out
 
 

@@ -15,7 +15,6 @@ validation time: the timestamp's time when a valid one exists, else the run's ti
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -41,107 +40,6 @@ __all__ = ["verify_pdf_bytes"]
 
 log = logging.getLogger("esealkit")
 
-
-def _fast_pyhanko_hex_strings() -> None:
-    """Make pyHanko read hex strings with one regex instead of a byte at a time.
-
-    pyHanko's reader spends most of a multi-revision document's analysis decoding the
-    large hex ``/Contents`` of signatures one byte per call.  This replacement reads the
-    same bytes and gives the same result (whitespace ignored, an odd last digit padded
-    with 0, an error for anything else); a string with a comment marker in it, which
-    pyHanko skips as a comment, is left to pyHanko's own reader.
-    """
-    import binascii
-
-    from pyhanko.pdf_utils import generic
-
-    original = generic.read_hex_string_from_stream
-    if getattr(original, "_esealkit", False):
-        return
-    not_hex = re.compile(rb"[^0-9A-Fa-f]")
-    whitespace = b" \n\r\t\f\x00"
-
-    def read_hex_string_from_stream(stream: Any) -> Any:
-        start = stream.tell()
-        stream.read(1)
-        parts: list[bytes] = []
-        while True:
-            block = stream.read(65536)
-            if not block:
-                stream.seek(start)
-                return original(stream)  # truncated: let pyHanko report it its way
-            end = block.find(b">")
-            if end < 0:
-                parts.append(block)
-                continue
-            parts.append(block[:end])
-            stream.seek(end + 1 - len(block), 1)
-            break
-        digits = b"".join(parts).translate(None, whitespace)
-        if not_hex.search(digits):
-            stream.seek(start)
-            return original(stream)  # comments or bad characters: pyHanko's own way
-        if len(digits) % 2:
-            digits += b"0"
-        return generic.pdf_string(binascii.unhexlify(digits))
-
-    read_hex_string_from_stream._esealkit = True  # type: ignore[attr-defined]
-    generic.read_hex_string_from_stream = read_hex_string_from_stream
-
-
-def _fast_pyhanko_tokens() -> None:
-    """Make pyHanko read names and bare tokens a block at a time, not a byte at a time.
-
-    ``_read_until_class`` (behind every name, number and keyword pyHanko reads) reads
-    until a character of a class and consumes it; this does the same with one regex
-    search per block and one seek.  A name without ``#`` escapes is the ASCII name
-    itself, which pyHanko would build byte by byte.  Anything else takes pyHanko's own
-    path, so results are the same, only sooner.
-    """
-    from pyhanko.pdf_utils import generic, misc
-
-    original_read = misc._read_until_class
-    if getattr(original_read, "_esealkit", False):
-        return
-    patterns: dict[bytes, re.Pattern[bytes]] = {}
-
-    def _read_until_class(class_chars: bytes, stream: Any, maxchars: int | None = None) -> tuple[bytes, bool]:
-        if maxchars is not None:
-            return original_read(class_chars, stream, maxchars=maxchars)  # type: ignore[no-any-return]
-        pattern = patterns.get(class_chars)
-        if pattern is None:
-            pattern = patterns[class_chars] = re.compile(
-                b"[" + b"".join(re.escape(bytes((c,))) for c in class_chars) + b"]")
-        start = stream.tell()
-        parts: list[bytes] = []
-        consumed = 0
-        while True:
-            block = stream.read(256)
-            if not block:
-                return b"".join(parts), True
-            found = pattern.search(block)
-            if found is not None:
-                parts.append(block[:found.start()])
-                stream.seek(start + consumed + found.start() + 1)
-                return b"".join(parts), False
-            parts.append(block)
-            consumed += len(block)
-
-    original_name = generic._decode_name
-    plain_name = re.compile(rb"[!\x22\x24-\x24\x26-\x27\x2a-\x2e\x30-\x3b\x3d\x3f-\x5a\x5c\x5e-\x7a\x7c\x7e]*")
-
-    def _decode_name(name_bytes: bytes) -> Any:
-        if plain_name.fullmatch(name_bytes):
-            return generic.NameObject("/" + name_bytes.decode("ascii"))
-        return original_name(name_bytes)
-
-    _read_until_class._esealkit = True  # type: ignore[attr-defined]
-    misc._read_until_class = _read_until_class
-    generic._decode_name = _decode_name
-
-
-_fast_pyhanko_hex_strings()
-_fast_pyhanko_tokens()
 
 _CMS_SUBFILTERS = {"adbe.pkcs7.detached", "ETSI.CAdES.detached", "adbe.pkcs7.sha1", ""}
 
