@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -32,6 +33,8 @@ class PdfLimits:
     max_contents_size: int = 1024 * 1024  # decoded /Contents of one signature
     max_fields: int = 10_000
     max_field_depth: int = 32
+    max_dss_stream_size: int = 16 * 1024 * 1024  # one decoded certificate, CRL or OCSP stream
+    max_dss_entries: int = 10_000
 
 
 DEFAULT_LIMITS = PdfLimits()
@@ -137,7 +140,7 @@ def read_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> PdfDocument:
                 _read_signature(data, name, value, docmdp_sig, limits)
                 for name, value in _signature_fields(pdf, limits)
             )
-            certs, crls, ocsps = _dss(pdf)
+            certs, crls, ocsps = _dss(pdf, limits)
         except MalformedInput:
             raise
         except (pikepdf.PdfError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
@@ -308,7 +311,7 @@ def _contents(data: bytes, value: Any, br: tuple[int, int, int, int], problems: 
     return contents
 
 
-def _dss(pdf: pikepdf.Pdf) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
+def _dss(pdf: pikepdf.Pdf, limits: PdfLimits) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
     dss = pdf.Root.get("/DSS")
     if not isinstance(dss, pikepdf.Dictionary):
         return (), (), ()
@@ -317,6 +320,33 @@ def _dss(pdf: pikepdf.Pdf) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[
         arr = dss.get(key)
         if not isinstance(arr, pikepdf.Array):
             return ()
-        return tuple(bytes(s.read_bytes()) for s in arr if isinstance(s, pikepdf.Stream))
+        if len(arr) > limits.max_dss_entries:
+            raise MalformedInput(f"/DSS {key} has more than the limit of {limits.max_dss_entries} entries")
+        return tuple(_bounded_stream(s, limits.max_dss_stream_size) for s in arr if isinstance(s, pikepdf.Stream))
 
     return streams("/Certs"), streams("/CRLs"), streams("/OCSPs")
+
+
+def _bounded_stream(stream: pikepdf.Stream, limit: int) -> bytes:
+    """A stream's decoded bytes, decoding at most ``limit`` bytes: a compression bomb stops
+    at the limit instead of filling memory.  Only unfiltered and Flate streams (what DSS
+    writers use) are accepted."""
+    raw = bytes(stream.read_raw_bytes())
+    filters = stream.get("/Filter")
+    if filters is None:
+        data = raw
+    elif filters == pikepdf.Name.FlateDecode or (
+        isinstance(filters, pikepdf.Array) and len(filters) == 1 and filters[0] == pikepdf.Name.FlateDecode
+    ):
+        if stream.get("/DecodeParms") is not None:
+            raise MalformedInput("a /DSS stream uses Flate with predictor parameters, which DSS data never needs")
+        inflater = zlib.decompressobj()
+        try:
+            data = inflater.decompress(raw, limit + 1)
+        except zlib.error as exc:
+            raise MalformedInput(f"a /DSS stream does not decompress: {exc}") from exc
+    else:
+        raise MalformedInput(f"a /DSS stream uses the filter {filters}, which esealkit does not decode there")
+    if len(data) > limit:
+        raise MalformedInput(f"a /DSS stream is larger than the limit of {limit} bytes once decoded")
+    return data
