@@ -146,6 +146,8 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
                 ocsps.extend(o.dump() for o in archive["ocsp"])
         unsigned = _attributes(signer_info["unsigned_attrs"])
         tokens = unsigned.get("1.2.840.113549.1.9.16.2.14", ())
+        if signer_cert_der is not None:
+            _check_certificate_parses(signer_cert_der)
         signer_cert = x509.Certificate.load(signer_cert_der) if signer_cert_der is not None else None
     except MalformedInput:
         raise
@@ -213,6 +215,13 @@ def _find_signer(sid: core.Asn1Value, certificates: tuple[bytes, ...]) -> bytes 
             if _cert_ids(der)[2] == key_id:
                 return der
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _check_certificate_parses(cert_der: bytes) -> None:
+    """Parse a whole certificate once (on a throwaway object: asn1crypto parses lazily, so
+    damage deep inside, e.g. in the subject, would otherwise surface later, anywhere)."""
+    x509.Certificate.load(cert_der, strict=True).native  # noqa: B018
 
 
 def spki_of(cert_der: bytes) -> bytes:

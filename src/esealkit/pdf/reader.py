@@ -77,6 +77,7 @@ class PdfDocument:
     dss_crls: tuple[bytes, ...]
     dss_ocsps: tuple[bytes, ...]
     revision_ends: tuple[int, ...]
+    unreadable_objects: tuple[str, ...] = ()  # objects qpdf could not parse ("12 0"), read as null
 
     def covers_whole_file(self, sig: PdfSignature) -> bool:
         return sig.covered_end == self.size
@@ -141,6 +142,11 @@ def read_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> PdfDocument:
                 for name, value in _signature_fields(pdf, limits)
             )
             certs, crls, ocsps = _dss(pdf, limits)
+            # qpdf reads an object it cannot parse as null and only warns: such an object
+            # may have been a signature, so the document must say so.
+            unreadable = sorted({f"{m[0]} {m[1]}" for w in pdf.get_warnings()
+                                 for m in re.findall(r"\(object (\d+) (\d+),", str(w))
+                                 if "reading object" in str(w) or "giving up" in str(w)})
         except MalformedInput:
             raise
         except (pikepdf.PdfError, ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
@@ -152,6 +158,7 @@ def read_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> PdfDocument:
         dss_crls=crls,
         dss_ocsps=ocsps,
         revision_ends=revision_ends(data),
+        unreadable_objects=tuple(unreadable),
     )
 
 
@@ -193,10 +200,9 @@ def _signature_fields(pdf: pikepdf.Pdf, limits: PdfLimits) -> list[tuple[str, An
         if isinstance(kids, pikepdf.Array):
             for kid in kids:
                 walk(kid, full, ft, depth + 1)
-        if ft == pikepdf.Name("/Sig"):
-            value = node.get("/V")
-            if isinstance(value, pikepdf.Dictionary):
-                found.append((full or f"(unnamed field {len(found) + 1})", value))
+        if ft == pikepdf.Name("/Sig") and "/V" in node:
+            # A /V that is not a dictionary is a damaged signature: report it, never drop it.
+            found.append((full or f"(unnamed field {len(found) + 1})", node.get("/V")))
 
     for f in fields:
         walk(f, "", None, 0)
@@ -226,6 +232,10 @@ def _docmdp_permission(value: Any) -> int | None:
 
 def _read_signature(data: bytes, name: str, value: Any, docmdp_sig: Any, limits: PdfLimits) -> PdfSignature:
     problems: list[str] = []
+    if not isinstance(value, pikepdf.Dictionary):
+        return PdfSignature(field_name=name, kind="signature", sub_filter="", byte_range=(0, 0, 0, 0), contents=b"",
+                            claimed_time=None, reason=None, docmdp_permission=None,
+                            problems=("the signature value (/V) is not a dictionary",))
     sig_type = value.get("/Type")
     sub_filter = str(value.get("/SubFilter", "")).lstrip("/")
     kind = "timestamp" if sig_type == pikepdf.Name("/DocTimeStamp") or sub_filter == "ETSI.RFC3161" else "signature"

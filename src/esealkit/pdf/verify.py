@@ -56,7 +56,12 @@ def verify_pdf_bytes(data: bytes, *, path: str, verifier: Verifier) -> DocumentR
         changes = analyse_changes(data, [s.byte_range for s in later])
     view = memoryview(data)
     reports = tuple(_verify_signature_safely(view, doc, sig, changes, verifier) for sig in doc.signatures)
-    return DocumentReport(path=path, format="pdf", signatures=reports)
+    damage: tuple[Check, ...] = ()
+    if doc.unreadable_objects:
+        damage = (Check.failed("pdf_format", SubIndication.FORMAT_FAILURE,
+                               f"objects that could not be read (a signature may be among them): "
+                               f"{', '.join(doc.unreadable_objects)}", objects=list(doc.unreadable_objects)),)
+    return DocumentReport(path=path, format="pdf", signatures=reports, checks=damage)
 
 
 def _verify_signature_safely(

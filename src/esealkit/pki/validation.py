@@ -166,25 +166,27 @@ class PathValidator:
     ) -> PathResult:
         try:
             cert = x509.Certificate.load(cert_der)
-            others = self._intermediates + [x509.Certificate.load(c) for c in extra_certs]
-            crls = self._crls + [asn1_crl.CertificateList.load(c) for c in extra_crls]
-            ocsps = self._ocsps + [asn1_ocsp.OCSPResponse.load(c) for c in extra_ocsps]
             cert.native  # noqa: B018 - force a full parse now rather than deep inside validation
         except (ValueError, TypeError) as exc:
             return PathResult(Check.failed("trust", SubIndication.FORMAT_FAILURE, f"certificate does not parse: {exc}"))
-        context = ValidationContext(
-            trust_roots=self._anchors,
-            other_certs=others,
-            crls=crls,
-            ocsps=ocsps,
-            moment=at,
-            allow_fetching=False,
-            revinfo_policy=self._revinfo_policy,
-            algorithm_usage_policy=self._algorithms,
-            signature_validator=self._signatures,
-        )
-        validator = CertificateValidator(cert, validation_context=context)
+        # What came with the document only helps to build paths and check revocation: a
+        # damaged piece is left out (a path that needed it is then not found), never fatal.
+        others = self._intermediates + _parsed(x509.Certificate, extra_certs)
+        crls = self._crls + _parsed(asn1_crl.CertificateList, extra_crls)
+        ocsps = self._ocsps + _parsed(asn1_ocsp.OCSPResponse, extra_ocsps)
         try:
+            context = ValidationContext(
+                trust_roots=self._anchors,
+                other_certs=others,
+                crls=crls,
+                ocsps=ocsps,
+                moment=at,
+                allow_fetching=False,
+                revinfo_policy=self._revinfo_policy,
+                algorithm_usage_policy=self._algorithms,
+                signature_validator=self._signatures,
+            )
+            validator = CertificateValidator(cert, validation_context=context)
             path = self._run(validator.async_validate_path())
         except cv_errors.PathBuildingError as exc:
             return PathResult(Check.failed("trust", SubIndication.NO_CERTIFICATE_CHAIN_FOUND,
@@ -215,6 +217,19 @@ class PathValidator:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         return self._loop.run_until_complete(coroutine)
+
+
+def _parsed(spec: Any, ders: Sequence[bytes]) -> list[Any]:
+    """The objects among ``ders`` that parse completely (each checked on a throwaway copy,
+    so that the returned objects keep their original encoding)."""
+    out = []
+    for der in ders:
+        try:
+            spec.load(der, strict=True).native  # noqa: B018
+        except (ValueError, TypeError, KeyError):
+            continue
+        out.append(spec.load(der))
+    return out
 
 
 def _usage_problem(cert: x509.Certificate, purpose: str) -> str:
