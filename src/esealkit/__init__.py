@@ -7,6 +7,7 @@ e-licences (电子证照) and certificate-free matters (免证办).
     (True, '1 signature, all passed')
 """
 
+from esealkit.batch import BatchVerifier
 from esealkit.certs import issue_licence, verify_licence
 from esealkit.engine import Verifier, verify_pdf
 from esealkit.errors import (
@@ -41,6 +42,7 @@ from esealkit.seals import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchVerifier",
     "Check",
     "DocumentReport",
     "EsealkitError",
