@@ -32,8 +32,10 @@ FUZZ_SECONDS ?= 300
 fuzz: $(STAMP)
 	ESEALKIT_FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/pytest -q -m fuzz tests
 
+BENCH_CORPUS ?= /tmp/esealkit-corpus
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/batch_verify.py --corpus $(BENCH_CORPUS) --count 1000
+	$(BIN)/python benchmarks/registry_city.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
