@@ -146,8 +146,6 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
                 ocsps.extend(o.dump() for o in archive["ocsp"])
         unsigned = _attributes(signer_info["unsigned_attrs"])
         tokens = unsigned.get("1.2.840.113549.1.9.16.2.14", ())
-        if signer_cert_der is not None:
-            _check_certificate_parses(signer_cert_der)
         signer_cert = x509.Certificate.load(signer_cert_der) if signer_cert_der is not None else None
     except MalformedInput:
         raise
@@ -217,13 +215,6 @@ def _find_signer(sid: core.Asn1Value, certificates: tuple[bytes, ...]) -> bytes 
     return None
 
 
-@functools.lru_cache(maxsize=4096)
-def _check_certificate_parses(cert_der: bytes) -> None:
-    """Parse a whole certificate once (on a throwaway object: asn1crypto parses lazily, so
-    damage deep inside, e.g. in the subject, would otherwise surface later, anywhere)."""
-    x509.Certificate.load(cert_der, strict=True).native  # noqa: B018
-
-
 def spki_of(cert_der: bytes) -> bytes:
     """The DER SubjectPublicKeyInfo of a certificate, as it appears in it (cached)."""
     return _cert_ids(cert_der)[3]
@@ -231,21 +222,26 @@ def spki_of(cert_der: bytes) -> bytes:
 
 @functools.lru_cache(maxsize=4096)
 def _summary(cert_der: bytes) -> SignerSummary:
-    cert = x509.Certificate.load(cert_der)
+    tbs = x509.Certificate.load(cert_der)["tbs_certificate"]
     return SignerSummary(
-        subject=_name_text(cert.subject),
-        issuer=_name_text(cert.issuer),
+        subject=_name_text(tbs, "subject"),
+        issuer=_name_text(tbs, "issuer"),
         serial=format(_cert_ids(cert_der)[1], "x"),
         sha256=hashlib.sha256(cert_der).hexdigest(),
     )
 
 
-def _name_text(name: x509.Name) -> str:
+def _name_text(tbs: x509.TbsCertificate, field: str) -> str:
+    """A readable name; some real CA names (and damaged ones) break asn1crypto's typed
+    attribute parsing, which is lazy: they are shown as raw DER instead of raising."""
     try:
-        return str(name.human_friendly)
-    except (ValueError, TypeError, KeyError):
-        # Some real CA names break asn1crypto's typed attribute parsing; show them raw.
-        return "DER:" + bytes(name.dump()).hex()
+        return str(tbs[field].human_friendly)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        pass
+    try:
+        return "DER:" + bytes(tbs[field].dump()).hex()
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return "(a name that does not parse)"
 
 
 def signer_summary(cert: x509.Certificate | bytes) -> SignerSummary:

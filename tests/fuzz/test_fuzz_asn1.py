@@ -121,9 +121,6 @@ def test_signer_certificate_with_a_damaged_subject_is_malformed_input(pki):
     _cms_only_malformed(damaged)
 
 
-@pytest.mark.xfail(strict=True, reason="cms.py: _check_certificate_parses lets AttributeError out of asn1crypto "
-                                       "(a context tag [8] where AuthorityKeyIdentifier allows [0]-[2]); "
-                                       "parse_signed_data must turn it into MalformedInput")
 def test_certificate_with_a_wrongly_tagged_key_identifier_is_malformed_input(pki):
     """Found by the long run: asn1crypto raises AttributeError ('InstanceOf' object has no
     attribute 'native') for an AuthorityKeyIdentifier whose keyIdentifier is tagged [8], in the signer's certificate."""
