@@ -19,6 +19,7 @@ from typing import TextIO
 
 import click
 
+from esealkit.cli._options import parse_time
 from esealkit.engine import Verifier
 from esealkit.errors import PolicyError
 from esealkit.pki import Trust
@@ -37,16 +38,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="esealkit: %(message)s")
 
 
-def _parse_time(_: click.Context, __: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not an ISO 8601 time: {value!r}") from None
-    if parsed.tzinfo is None:
-        raise click.BadParameter("give a time zone, e.g. 2026-01-01T12:00:00+08:00")
-    return parsed
+
 
 
 def iter_files(inputs: Iterable[str]) -> Iterator[Path]:
@@ -101,7 +93,7 @@ def write_text(report: DocumentReport, out: TextIO, *, verbose: bool) -> None:
               help="Verify without trust anchors: every check that does not need them is run; trust is INDETERMINATE.")
 @click.option("--unsafe-accept-missing-revocation", is_flag=True,
               help="Accept certificates for which no CRL/OCSP data is available (weakens verification).")
-@click.option("--validation-time", callback=_parse_time, help="Validate as of this ISO 8601 time (default: now).")
+@click.option("--validation-time", callback=parse_time, help="Validate as of this ISO 8601 time (default: now).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="Write the report here (for jsonl: appended as results finish, the file --resume continues).")

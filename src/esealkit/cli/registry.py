@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import click
 
+from esealkit.cli._options import db_option
 from esealkit.errors import StoreError
 from esealkit.registry.errors import ImportRejected
 from esealkit.registry.html_report import render_html
@@ -44,16 +45,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _SHOWN_ERRORS = 50
 
 
-def _db_option(function: F) -> F:
-    return click.option(
-        "--db",
-        "db_url",
-        metavar="URL",
-        envvar="ESEALKIT_DB",
-        default=None,
-        help="Database URL (default: SQLite file esealkit.db in the working directory; "
-        "env ESEALKIT_DB).",
-    )(function)
+
 
 
 def _policy_options(function: F) -> F:
@@ -108,7 +100,7 @@ def registry() -> None:
 
 @registry.command(name="import")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@_db_option
+@db_option
 def import_command(directory: Path, db_url: str | None) -> None:
     """Import licence_types, matters, licence_events and enterprises (.csv or .xlsx) from
     DIRECTORY. Each file is all-or-nothing: one bad row and nothing of it is stored."""
@@ -145,7 +137,7 @@ def import_command(directory: Path, db_url: str | None) -> None:
 @registry.command(name="status")
 @_policy_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
-@_db_option
+@db_option
 def status_command(as_of: Any, cut_off: Any, output_format: str, db_url: str | None) -> None:
     """Show every KPI against its target, in total, by department and by county."""
     try:
@@ -168,7 +160,7 @@ def status_command(as_of: Any, cut_off: Any, output_format: str, db_url: str | N
 )
 @_policy_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
-@_db_option
+@db_option
 def plan_command(
     target: int | None, as_of: Any, cut_off: Any, output_format: str, db_url: str | None
 ) -> None:
@@ -201,7 +193,7 @@ def plan_command(
     help="Certificate-free matters to plan for (default: the policy's 150).",
 )
 @_policy_options
-@_db_option
+@db_option
 def report_command(
     output: Path, target: int | None, as_of: Any, cut_off: Any, db_url: str | None
 ) -> None:

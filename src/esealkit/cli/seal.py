@@ -29,6 +29,7 @@ from typing import Any
 
 import click
 
+from esealkit.cli._options import load_private_key, parse_time, read_certificates, read_file
 from esealkit.errors import MalformedInput, PolicyError
 from esealkit.pki import Trust
 from esealkit.policy import ValidationPolicy
@@ -108,23 +109,7 @@ def signature_facts(sig: SealSignature) -> dict[str, Any]:
     return facts
 
 
-def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise click.UsageError(f"cannot read {path}: {exc.strerror}") from exc
 
-
-def _parse_time(_: click.Context, __: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not an ISO 8601 time: {value!r}") from None
-    if parsed.tzinfo is None:
-        raise click.BadParameter("give a time zone, e.g. 2026-01-01T12:00:00+08:00")
-    return parsed
 
 
 def _write_text(facts: dict[str, Any], prefix: str = "") -> None:
@@ -151,7 +136,7 @@ def seal() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def show(file: str, fmt: str) -> None:
     """Print what a seal or seal-signature FILE says (nothing is verified)."""
-    data = _read(file)
+    data = read_file(file)
     try:
         if detect_kind(data) == "seal":
             facts = seal_facts(parse_seal(data))
@@ -178,7 +163,7 @@ def show(file: str, fmt: str) -> None:
 @click.option("--ocsp", "ocsp_paths", multiple=True, type=click.Path(exists=True))
 @click.option("--unsafe-accept-missing-revocation", is_flag=True,
               help="Accept certificates for which no CRL/OCSP data is available (weakens verification).")
-@click.option("--validation-time", callback=_parse_time,
+@click.option("--validation-time", callback=parse_time,
               help="ISO 8601 time: a bare seal's validity and the X.509 paths are judged then (default: now "
                    "for a seal, the signing time for a signature).")
 @click.option("--db", "db_url", metavar="URL", default=None,
@@ -196,7 +181,7 @@ def verify(file: str, data_path: str | None, trust_paths: tuple[str, ...], inter
             raise click.UsageError(str(exc)) from exc
     policy = ValidationPolicy(unsafe_accept_missing_revocation=unsafe_accept_missing_revocation)
     store = _store(db_url) if db_url is not None else None
-    data = _read(file)
+    data = read_file(file)
     try:
         kind = detect_kind(data)
     except MalformedInput as exc:
@@ -207,7 +192,7 @@ def verify(file: str, data_path: str | None, trust_paths: tuple[str, ...], inter
             sig_report = verify_seal(data, at=validation_time, trust=trust, policy=policy, store=store)
             report = DocumentReport(path=file, format="seal", signatures=(sig_report,))
         else:
-            signed = _read(data_path) if data_path else None
+            signed = read_file(data_path) if data_path else None
             sig_report = verify_seal_signature(data, data=signed, at=validation_time, trust=trust, policy=policy,
                                                store=store)
             report = DocumentReport(path=file, format="seal-signature", signatures=(sig_report,))
@@ -223,39 +208,7 @@ def verify(file: str, data_path: str | None, trust_paths: tuple[str, ...], inter
     sys.exit(0 if report else 1)
 
 
-def _load_private_key(path: str) -> Any:
-    """A PEM or DER private key (PKCS#8 or traditional, unencrypted); SM2 keys through tongsuopy."""
-    from cryptography.exceptions import UnsupportedAlgorithm as CryptographyUnsupported
-    from cryptography.hazmat.primitives import serialization
 
-    data = _read(path)
-    loaders = (serialization.load_pem_private_key, serialization.load_der_private_key)
-    for load in loaders:
-        try:
-            return load(data, password=None)
-        except CryptographyUnsupported:
-            break  # an SM2 key: cryptography knows the format but not the curve
-        except (ValueError, TypeError):
-            continue
-    try:
-        from tongsuopy.crypto import serialization as sm_serialization
-    except ImportError:
-        raise click.UsageError(f"{path}: not a private key cryptography can read (SM2 needs tongsuopy)") from None
-    for sm_load in (sm_serialization.load_pem_private_key, sm_serialization.load_der_private_key):
-        try:
-            return sm_load(data, password=None)
-        except (ValueError, TypeError):
-            continue
-    raise click.UsageError(f"{path}: not an unencrypted PEM or DER private key")
-
-
-def _certificates(paths: tuple[str, ...]) -> list[bytes]:
-    from esealkit.pki import read_der_objects
-
-    try:
-        return [der for path in paths for der in read_der_objects(path, kind="certificate")]
-    except PolicyError as exc:
-        raise click.UsageError(str(exc)) from exc
 
 
 @seal.command("make")
@@ -268,8 +221,8 @@ def _certificates(paths: tuple[str, ...]) -> list[bytes]:
 @click.option("--maker-cert", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--signer-cert", "signer_certs", multiple=True, required=True, type=click.Path(exists=True),
               help="Certificate allowed to use the seal. Repeatable.")
-@click.option("--valid-from", required=True, callback=_parse_time)
-@click.option("--valid-to", required=True, callback=_parse_time)
+@click.option("--valid-from", required=True, callback=parse_time)
+@click.option("--valid-to", required=True, callback=parse_time)
 @click.option("--picture", "picture_path", type=click.Path(exists=True, dir_okay=False),
               help="Picture file (PNG/JPEG/GIF/BMP). Without it a round red seal is drawn.")
 @click.option("--owner", help="Owner name drawn along the arc (default: from the signer certificate).")
@@ -284,12 +237,12 @@ def make(output: str, es_id: str, name: str, type_: int, maker_key: str, maker_c
     """Make an e-seal (.esl, DER SES_Seal) signed by the seal maker and write it to OUTPUT."""
     from esealkit.seals import SealPicture, certificate_owner, draw_round_seal, make_seal
 
-    certs = _certificates(signer_certs)
+    certs = read_certificates(signer_certs)
     if not certs:
         raise click.UsageError("no signer certificate found in the --signer-cert files")
-    maker_der = _certificates((maker_cert,))[0]
+    maker_der = read_certificates((maker_cert,))[0]
     if picture_path is not None:
-        data = _read(picture_path)
+        data = read_file(picture_path)
         kind = Path(picture_path).suffix.lstrip(".").upper() or "PNG"
         picture = SealPicture("JPG" if kind == "JPEG" else kind, data, size_mm, size_mm)
     else:
@@ -297,7 +250,7 @@ def make(output: str, es_id: str, name: str, type_: int, maker_key: str, maker_c
         owner_name = owner or (found.name if found else None) or ""
         picture = SealPicture("PNG", draw_round_seal(owner_name, name, es_id, diameter_mm=size_mm), size_mm, size_mm)
     try:
-        made = make_seal(es_id=es_id, name=name, type=type_, maker_key=_load_private_key(maker_key),
+        made = make_seal(es_id=es_id, name=name, type=type_, maker_key=load_private_key(maker_key),
                          maker_cert_der=maker_der, signer_certs=certs, valid_from=valid_from, valid_to=valid_to,
                          picture=picture, vendor_id=vendor_id, cert_list_type=int(cert_list_type),
                          version=int(version))
@@ -333,7 +286,7 @@ def register(files: tuple[str, ...], db_url: str | None, replace: bool) -> None:
     store = _store(db_url)
     for file in files:
         try:
-            stored = store.add(parse_seal(_read(file)), replace=replace)
+            stored = store.add(parse_seal(read_file(file)), replace=replace)
         except MalformedInput as exc:
             raise click.UsageError(f"{file}: not a seal: {exc}") from exc
         except StoreError as exc:
@@ -344,7 +297,7 @@ def register(files: tuple[str, ...], db_url: str | None, replace: bool) -> None:
 @seal.command("revoke")
 @click.argument("es_id")
 @click.option("--reason", help="Why (recorded in the status history). Required to revoke or suspend.")
-@click.option("--at", "at", callback=_parse_time, help="ISO 8601 time the change takes effect (default: now).")
+@click.option("--at", "at", callback=parse_time, help="ISO 8601 time the change takes effect (default: now).")
 @click.option("--suspend", "action", flag_value="suspended", help="Suspend (挂起) instead of revoking.")
 @click.option("--reactivate", "action", flag_value="active", help="Make a suspended seal active again.")
 @click.option("--db", "db_url", metavar="URL", envvar="ESEALKIT_DB", default=None, help=_DB_HELP)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from esealkit.cli.seal import _certificates, _load_private_key, _read
+from esealkit.cli._options import load_private_key, read_certificates, read_file
 from esealkit.errors import MalformedInput, PolicyError
 from esealkit.seals import parse_seal
 
@@ -66,14 +66,14 @@ def sign(pdf: str, seal_path: str, key_path: str, cert_path: str, chain_paths: t
     if every and keyword is None:
         raise click.UsageError("--every needs --keyword")
     try:
-        seal = parse_seal(_read(seal_path))
+        seal = parse_seal(read_file(seal_path))
     except MalformedInput as exc:
         raise click.UsageError(f"{seal_path}: not a seal: {exc}") from exc
     now = datetime.now(UTC)
     if not seal.valid_from <= now <= seal.valid_to:
         raise click.UsageError(f"the seal is not valid now (valid {seal.valid_from.isoformat()} … "
                                f"{seal.valid_to.isoformat()})")
-    certs = _certificates((cert_path,))
+    certs = read_certificates((cert_path,))
     if not certs:
         raise click.UsageError(f"{cert_path}: no certificate found")
     timestamper = None
@@ -91,7 +91,7 @@ def sign(pdf: str, seal_path: str, key_path: str, cert_path: str, chain_paths: t
         revocation = (crls, ocsps)
     try:
         sealed = seal_pdf(
-            _read(pdf), seal, _load_private_key(key_path), certs[0], chain=_certificates(chain_paths),
+            read_file(pdf), seal, load_private_key(key_path), certs[0], chain=read_certificates(chain_paths),
             page=page, x_mm=x_mm, y_mm=y_mm, keyword=keyword, every_occurrence=every, cross_page=cross_page,
             timestamper=timestamper, embed_revocation=revocation, field_name=field_name, reason=reason,
             location=location,

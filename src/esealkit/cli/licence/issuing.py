@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from esealkit.certs.catalogue import default_catalogue, load_catalogue
-from esealkit.cli.licence.library import _db_option, _format_option, _library, licence
+from esealkit.cli._options import db_option, load_private_key, read_certificates
+from esealkit.cli.licence.library import _format_option, _library, licence
 from esealkit.errors import MalformedInput, StoreError
 
 __all__ = ["issue", "verify"]
@@ -59,7 +60,7 @@ __all__ = ["issue", "verify"]
     help="Licence types catalogue (default: the starter catalogue).",
 )
 @click.option("--no-library", is_flag=True, help="Do not record the licences in the library.")
-@_db_option
+@db_option
 def issue(
     data_file: Path,
     seal_path: str,
@@ -76,7 +77,6 @@ def issue(
     Every licence is checked before the first one is issued; exit 1 if any is refused.
     """
     from esealkit.certs.issue import issue_licence, licence_from_data, read_issuance_data
-    from esealkit.cli.seal import _certificates, _load_private_key
     from esealkit.seals import parse_seal
 
     try:
@@ -89,9 +89,9 @@ def issue(
         click.echo(f"rejected: {exc}", err=True)
         sys.exit(1)
     key, certs, chain = (
-        _load_private_key(key_path),
-        _certificates((cert_path,)),
-        _certificates(chain_paths),
+        load_private_key(key_path),
+        read_certificates((cert_path,)),
+        read_certificates(chain_paths),
     )
     library = None if no_library else _library(db_url)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -117,7 +117,7 @@ def issue(
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@_db_option
+@db_option
 @click.option(
     "--no-library",
     is_flag=True,

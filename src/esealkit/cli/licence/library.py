@@ -31,6 +31,7 @@ from esealkit.certs.catalogue import Catalogue, default_catalogue, load_catalogu
 from esealkit.certs.identifiers import check_resident_id, check_uscc, parse_licence_id
 from esealkit.certs.licence_io import read_licences
 from esealkit.certs.model import LicenceStatus
+from esealkit.cli._options import db_option
 from esealkit.errors import InvalidIdentifier, MalformedInput, StoreError
 from esealkit.store.licences import LicenceLibrary, LicenceNotFound, LicenceRecord
 
@@ -40,15 +41,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _SHOWN = 20
 
 
-def _db_option(function: F) -> F:
-    return click.option(
-        "--db",
-        "db_url",
-        metavar="URL",
-        envvar="ESEALKIT_DB",
-        default=None,
-        help="Database URL (default: SQLite file esealkit.db in the working directory; env ESEALKIT_DB).",
-    )(function)
+
 
 
 def _format_option(*choices: str) -> Callable[[F], F]:
@@ -128,7 +121,7 @@ def _uscc_or_resident_id(text: str) -> str:
 
 @licence.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_db_option
+@db_option
 @click.option("--lenient", is_flag=True, help="Accept vendor-variant identifiers.")
 @click.option(
     "--catalogue",
@@ -189,7 +182,7 @@ def _line(record: LicenceRecord) -> str:
 
 
 @licence.command()
-@_db_option
+@db_option
 @click.option("--holder-id", help="Holder's ID number (USCC, resident ID, …).")
 @click.option("--holder-name", help="Holder's name, exactly.")
 @click.option("--type", "type_code", help="Licence type code (21 characters).")
@@ -230,7 +223,7 @@ def search(
 
 @licence.command()
 @click.argument("identifier")
-@_db_option
+@db_option
 @_format_option("text", "json", "xml")
 def show(identifier: str, db_url: str | None, fmt: str) -> None:
     """Show one licence with its history and usage; exit 1 if the library lacks it."""
@@ -284,7 +277,7 @@ def show(identifier: str, db_url: str | None, fmt: str) -> None:
 @click.argument("identifier")
 @click.option("--reason", required=True, help="Why (recorded in the licence's history).")
 @click.option("--actor", help="Who revokes.")
-@_db_option
+@db_option
 def revoke(identifier: str, reason: str, actor: str | None, db_url: str | None) -> None:
     """Revoke a valid licence; exit 1 if it is unknown or not valid."""
     library = _library(db_url)
