@@ -1,15 +1,16 @@
-"""The PDF form of an e-licence: the licence page, the seal picture, the metadata attached.
+"""The PDF form of an e-licence: the licence page with the metadata attached (sealed by seal_pdf).
 
 ::
 
-    pdf = licence_pdf(licence, licence_type, seal_picture=seal.picture)   # unsigned
-    signed = sign_pdf(pdf, key=signer_key, cert_der=signer_cert)           # esealkit.pdf.sign
-    licence_again = licence_from_pdf(signed)
+    pdf = licence_pdf(licence, licence_type)                              # unsealed
+    sealed = seal_pdf(pdf, seal, signer_key, signer_cert, page=1, x_mm=..., y_mm=...)
+    licence_again = licence_from_pdf(sealed)
 
 The page is the layout of :mod:`esealkit.certs.render` drawn as one image (with the CJK
 font found by :func:`esealkit.seals.cjk_font_path`), so it shows the same everywhere
-without embedding fonts, under an invisible text layer (text can be found and copied).  The seal's picture is a separate image
-with transparency over the issuer's name, where a paper seal would be.  The metadata
+without embedding fonts, under an invisible text layer (text can be found and copied).  The seal
+is stamped by :func:`esealkit.pdf.seal.seal_pdf` over the issuer's name, where a paper seal
+would be.  The metadata
 travels as the attached file ``licence.xml`` (the XML form of :mod:`esealkit.certs.licence_xml`).
 """
 
@@ -26,8 +27,7 @@ from esealkit.certs.licence_xml import licence_from_xml
 from esealkit.certs.model import Licence
 from esealkit.certs.render import PAGE_MM, Layout, lay_out, page_image
 from esealkit.errors import MalformedInput
-from esealkit.seals.model import SealPicture
-from esealkit.seals.picture import RASTER_TYPES, cjk_font_path
+from esealkit.seals.picture import cjk_font_path
 
 __all__ = ["ATTACHMENT_NAME", "licence_from_pdf", "licence_pdf"]
 
@@ -51,15 +51,6 @@ def _image(pdf: pikepdf.Pdf, image: Image.Image) -> pikepdf.Stream:
         alpha.Filter = pikepdf.Name.FlateDecode
         stream.SMask = alpha
     return stream
-
-
-def _seal_image(picture: SealPicture) -> Image.Image | None:
-    if picture.type.lower() not in RASTER_TYPES:
-        return None  # vector pictures ("ofd", "svg") are not drawn here
-    try:
-        return Image.open(io.BytesIO(picture.data)).convert("RGBA")
-    except (OSError, ValueError):
-        return None
 
 
 def _text_font(pdf: pikepdf.Pdf, chars: set[str]) -> pikepdf.Dictionary:
@@ -123,8 +114,6 @@ def _text_layer(layout: Layout, height_pt: float) -> tuple[str, set[str]]:
 def licence_pdf(
     licence: Licence,
     licence_type: LicenceType | None = None,
-    *,
-    seal_picture: SealPicture | None = None,
 ) -> bytes:
     """The unsigned one-page PDF licence, with ``licence.xml`` attached."""
     layout = lay_out(licence, licence_type)
@@ -133,12 +122,6 @@ def licence_pdf(
     page = pdf.add_blank_page(page_size=(width_pt, height_pt))
     xobjects = {"/Page": _image(pdf, page_image(layout, font_path=cjk_font_path()))}
     content = f"q {width_pt:.2f} 0 0 {height_pt:.2f} 0 0 cm /Page Do Q\n"
-    seal = _seal_image(seal_picture) if seal_picture is not None else None
-    if seal is not None and seal_picture is not None:
-        w, h = seal_picture.width_mm * _PT_PER_MM, seal_picture.height_mm * _PT_PER_MM
-        cx, cy = layout.seal_centre[0] * _PT_PER_MM, height_pt - layout.seal_centre[1] * _PT_PER_MM
-        xobjects["/Seal"] = _image(pdf, seal)
-        content += f"q {w:.2f} 0 0 {h:.2f} {cx - w / 2:.2f} {cy - h / 2:.2f} cm /Seal Do Q\n"
     text, chars = _text_layer(layout, height_pt)
     content += text
     page.obj.Resources = pikepdf.Dictionary(
