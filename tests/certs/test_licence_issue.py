@@ -27,8 +27,9 @@ from esealkit.certs.verify import verify_licence
 from esealkit.errors import MalformedInput, StoreError
 from esealkit.report import Indication, SubIndication
 from esealkit.store.licences import LicenceLibrary
+from shared_corpus import CORPUS
 
-ZSBK = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ofd" / "zsbk.ofd"
+ZSBK = CORPUS / "zsbk.ofd"
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,12 @@ beyond the README's four checks are explained beside their row.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from esealkit.ofd import verify_ofd
 from esealkit.report import Indication, SignatureReport, SubIndication
+from shared_corpus import CORPUS
 
-CORPUS = Path("/work/shared/corpus/ofd")
 if not CORPUS.is_dir():  # pragma: no cover - the corpus lives beside the checkout
     pytest.skip(f"OFD corpus not found at {CORPUS}", allow_module_level=True)
 

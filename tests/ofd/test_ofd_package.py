@@ -24,8 +24,7 @@ from esealkit.ofd import (
     verify_ofd,
 )
 from esealkit.report import Indication, SubIndication
-
-CORPUS = Path("/work/shared/corpus/ofd")
+from shared_corpus import CORPUS
 
 
 @pytest.mark.parametrize(("ref", "base", "expected"), [

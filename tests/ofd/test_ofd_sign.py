@@ -18,8 +18,8 @@ from esealkit.ofd.build import build_ofd
 from esealkit.ofd.sign import seal_ofd
 from esealkit.report import Indication, SubIndication
 from esealkit.seals import parse_seal_signature
+from shared_corpus import CORPUS
 
-CORPUS = Path("/work/shared/corpus/ofd")
 TRUST_CHECKS = {"signer_trust", "seal_maker_trust"}
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -14,8 +13,8 @@ from PIL import Image
 from esealkit.pki import Trust
 from esealkit.seals import Seal, SealPicture, make_seal
 from esealkit.testing import CertificateAuthority, Issued
+from shared_corpus import CORPUS  # noqa: F401  (re-exported for the seal tests)
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "ofd"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 VALID_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 VALID_TO = datetime(2028, 1, 1, tzinfo=UTC)
