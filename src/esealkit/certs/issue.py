@@ -37,7 +37,7 @@ from esealkit.certs.checkcodes import ALNUM36
 from esealkit.certs.identifiers import LicenceId
 from esealkit.certs.licence_ofd import licence_ofd
 from esealkit.certs.licence_pdf import licence_pdf
-from esealkit.certs.model import SCHEMA_VERSION, Licence
+from esealkit.certs.model import DATA_COLUMNS, SCHEMA_VERSION, Licence
 from esealkit.certs.render import lay_out
 from esealkit.errors import InvalidIdentifier, MalformedInput, StoreError
 from esealkit.seals.model import Seal
@@ -165,19 +165,7 @@ def issue_licence(
     return IssuedLicence(licence, ofd, pdf)
 
 
-_DRAFT_COLUMNS = (
-    "type_code",
-    "number",
-    "holder_name",
-    "holder_kind",
-    "holder_id_type",
-    "holder_id_number",
-    "issuer_name",
-    "issuer_code",
-    "issue_date",
-    "valid_from",
-    "valid_to",
-)
+_DRAFT_COLUMNS = tuple(c for c in DATA_COLUMNS if c != "type_name")  # the name defaults from the catalogue
 _OPTIONAL_COLUMNS = ("type_name", "serial", "version")
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from esealkit.certs.model import SCHEMA_VERSION, Licence
+from esealkit.certs.model import DATA_COLUMNS, SCHEMA_VERSION, Licence
 from esealkit.errors import MalformedInput
 
 __all__ = [
@@ -37,22 +37,7 @@ __all__ = [
     "write_licences_json",
 ]
 
-CSV_COLUMNS = (
-    "identifier",
-    "type_code",
-    "type_name",
-    "number",
-    "holder_name",
-    "holder_kind",
-    "holder_id_type",
-    "holder_id_number",
-    "issuer_name",
-    "issuer_code",
-    "issue_date",
-    "valid_from",
-    "valid_to",
-    "status",
-)
+CSV_COLUMNS = ("identifier", *DATA_COLUMNS, "status")
 EXTENSION_PREFIX = "KZ_"
 _LONG_TERM = "长期"
 

@@ -39,6 +39,7 @@ from esealkit.certs.identifiers import LicenceId, check_resident_id, check_uscc,
 from esealkit.errors import InvalidIdentifier, MalformedInput
 
 __all__ = [
+    "DATA_COLUMNS",
     "FIELD_KEY",
     "HOLDER_ID_TYPES",
     "SCHEMA_VERSION",
@@ -51,6 +52,23 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+
+#: A licence's core data as flat columns (CSV files, the library's table), as opposed to
+#: its identifier and the library's state (status, links, times).
+DATA_COLUMNS = (
+    "type_code",
+    "type_name",
+    "number",
+    "holder_name",
+    "holder_kind",
+    "holder_id_type",
+    "holder_id_number",
+    "issuer_name",
+    "issuer_code",
+    "issue_date",
+    "valid_from",
+    "valid_to",
+)
 
 #: A type-specific field key: upper-case ASCII (Pinyin initials by convention), e.g. ``FDDBR``.
 FIELD_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,63}")

@@ -10,7 +10,15 @@ from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from esealkit.certs.identifiers import parse_licence_id
-from esealkit.certs.model import Holder, HolderKind, Issuer, Licence, LicenceStatus, Validity
+from esealkit.certs.model import (
+    DATA_COLUMNS,
+    Holder,
+    HolderKind,
+    Issuer,
+    Licence,
+    LicenceStatus,
+    Validity,
+)
 from esealkit.store.db import Base
 
 __all__ = [
@@ -106,21 +114,6 @@ def licence_row(licence: Licence, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-# The licence's data, as opposed to the library's state (status, links, times).
-DATA_COLUMNS = (
-    "type_code",
-    "type_name",
-    "number",
-    "holder_name",
-    "holder_kind",
-    "holder_id_type",
-    "holder_id_number",
-    "issuer_name",
-    "issuer_code",
-    "issue_date",
-    "valid_from",
-    "valid_to",
-)
 
 
 def same_data(row: Any, licence: Licence) -> bool:
