@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,14 +96,17 @@ class PathValidator:
     One instance per run (or per worker process).  Not thread-safe.
     """
 
-    def __init__(self, trust: Trust, policy: ValidationPolicy) -> None:
+    def __init__(self, trust: Trust, policy: ValidationPolicy, *, cache_size: int = 4096) -> None:
         self.trust = trust
         self.policy = policy
         self._anchors = [x509.Certificate.load(d) for d in trust.anchors]
         self._intermediates = [x509.Certificate.load(d) for d in trust.intermediates]
         self._crls = [asn1_crl.CertificateList.load(d) for d in trust.crls]
         self._ocsps = [asn1_ocsp.OCSPResponse.load(d) for d in trust.ocsps]
-        self._cache: dict[tuple[Any, ...], PathResult] = {}
+        # Bounded: documents with timestamps are validated at their own times, so a long
+        # run could otherwise collect one entry per document.
+        self._cache: OrderedDict[tuple[Any, ...], PathResult] = OrderedDict()
+        self._cache_size = cache_size
         self._loop: asyncio.AbstractEventLoop | None = None
         rule = (
             RevocationCheckingRule.CHECK_IF_DECLARED_SOFT
@@ -153,6 +157,10 @@ class PathValidator:
         if cached is None:
             cached = self._validate(cert_der, at, purpose, extra_certs, extra_crls, extra_ocsps)
             self._cache[key] = cached
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
         return cached
 
     def _validate(
