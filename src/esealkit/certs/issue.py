@@ -35,6 +35,7 @@ from typing import Any
 from esealkit.certs.catalogue import Catalogue, default_catalogue
 from esealkit.certs.checkcodes import ALNUM36
 from esealkit.certs.identifiers import LicenceId
+from esealkit.certs.licence_io import licence_data_from_cells
 from esealkit.certs.licence_ofd import licence_ofd
 from esealkit.certs.licence_pdf import licence_pdf
 from esealkit.certs.model import DATA_COLUMNS, SCHEMA_VERSION, Licence
@@ -205,22 +206,8 @@ def read_issuance_data(path: str | Path) -> list[dict[str, Any]]:
         if len(row) != len(header):
             raise MalformedInput(f"row {number}: {len(row)} cells, expected {len(header)}")
         cells = dict(zip(header, row, strict=True))
-        item: dict[str, Any] = {
-            "type_code": cells["type_code"],
-            "number": cells["number"],
-            "holder": {
-                "name": cells["holder_name"],
-                "kind": cells["holder_kind"],
-                "id_type": cells["holder_id_type"],
-                "id_number": cells["holder_id_number"],
-            },
-            "issuer": {"name": cells["issuer_name"], "code": cells["issuer_code"]},
-            "issue_date": cells["issue_date"],
-            "valid_from": cells["valid_from"],
-            "valid_to": None if cells["valid_to"].strip() in ("", "长期") else cells["valid_to"],
-            "fields": {n[3:]: v for n, v in cells.items() if n.startswith("KZ_") and v != ""},
-            "_row": number,
-        }
+        item: dict[str, Any] = {**licence_data_from_cells(cells), "_row": number}
+        del item["type_name"]  # from the catalogue unless the row gives it (below)
         item.update({key: cells[key] for key in _OPTIONAL_COLUMNS if cells.get(key)})
         out.append(item)
     return out

@@ -32,6 +32,7 @@ from esealkit.errors import MalformedInput
 __all__ = [
     "CSV_COLUMNS",
     "EXTENSION_PREFIX",
+    "licence_data_from_cells",
     "read_licences",
     "write_licences_csv",
     "write_licences_json",
@@ -85,6 +86,32 @@ def _json(text: str, where: str) -> Any:
         raise MalformedInput(f"{where}: not JSON ({exc})") from exc
 
 
+def licence_data_from_cells(cells: dict[str, str]) -> dict[str, Any]:
+    """The licence dictionary (``Licence.from_dict`` form, without identifier and status)
+    of one CSV row given as column → text, ``KZ_`` columns becoming type-specific fields."""
+    valid_to = cells["valid_to"].strip()
+    return {
+        "type_code": cells["type_code"],
+        "type_name": cells.get("type_name", ""),
+        "number": cells["number"],
+        "holder": {
+            "name": cells["holder_name"],
+            "kind": cells["holder_kind"],
+            "id_type": cells["holder_id_type"],
+            "id_number": cells["holder_id_number"],
+        },
+        "issuer": {"name": cells["issuer_name"], "code": cells["issuer_code"]},
+        "issue_date": cells["issue_date"],
+        "valid_from": cells["valid_from"],
+        "valid_to": None if valid_to in ("", _LONG_TERM) else valid_to,
+        "fields": {
+            name[len(EXTENSION_PREFIX) :]: value
+            for name, value in cells.items()
+            if name.startswith(EXTENSION_PREFIX) and value != ""
+        },
+    }
+
+
 def _read_csv(stream: IO[str], strict: bool) -> Iterator[Licence]:
     reader = csv.reader(stream)
     header = next(reader, None)
@@ -102,29 +129,11 @@ def _read_csv(stream: IO[str], strict: bool) -> Iterator[Licence]:
         if len(row) != len(header):
             raise MalformedInput(f"row {number}: {len(row)} cells, expected {len(header)}")
         cells = dict(zip(header, row, strict=True))
-        valid_to = cells["valid_to"].strip()
         data = {
             "schema_version": SCHEMA_VERSION,
             "identifier": cells["identifier"],
-            "type_code": cells["type_code"],
-            "type_name": cells["type_name"],
-            "number": cells["number"],
-            "holder": {
-                "name": cells["holder_name"],
-                "kind": cells["holder_kind"],
-                "id_type": cells["holder_id_type"],
-                "id_number": cells["holder_id_number"],
-            },
-            "issuer": {"name": cells["issuer_name"], "code": cells["issuer_code"]},
-            "issue_date": cells["issue_date"],
-            "valid_from": cells["valid_from"],
-            "valid_to": None if valid_to in ("", _LONG_TERM) else valid_to,
+            **licence_data_from_cells(cells),
             "status": cells["status"] or "valid",
-            "fields": {
-                name[len(EXTENSION_PREFIX) :]: cells[name]
-                for name in extensions
-                if cells[name] != ""
-            },
         }
         yield _load(data, f"row {number}", strict)
 
