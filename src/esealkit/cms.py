@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from asn1crypto import cms, core, parser, tsp, x509
+from asn1crypto import cms, core, x509
 
-from esealkit import crypto
+from esealkit import _der, crypto
 from esealkit.errors import MalformedInput
 from esealkit.report import Check, SignerSummary, SubIndication
 
@@ -39,13 +39,11 @@ _ADOBE_REVOCATION = "1.2.840.113583.1.1.8"
 class SignedDataInfo:
     """One parsed SignedData with its first SignerInfo, and what the verifier needs of it.
 
-    Everything that is verified is kept as the exact bytes received: asn1crypto re-encodes
-    a structure once any part of it has been read as native values, so nothing here is
-    verified through a re-encoding.
+    Everything that is verified is kept as the exact bytes received (slices of the input),
+    never a re-encoding.  ``signed_data`` and ``signer_info`` give the asn1crypto view of the
+    same bytes, built only when asked for.
     """
 
-    signed_data: cms.SignedData
-    signer_info: cms.SignerInfo
     signer_cert: x509.Certificate | None
     signer_cert_der: bytes | None
     certificates: tuple[bytes, ...]  # every certificate the CMS carries, DER
@@ -62,15 +60,25 @@ class SignedDataInfo:
     crls: tuple[bytes, ...]  # revocation data the CMS carries (SignedData + Adobe archival)
     ocsps: tuple[bytes, ...]
     signer_count: int
+    signed_data_der: bytes = field(default=b"", repr=False, compare=False)  # the SignedData, DER
+
+    @functools.cached_property
+    def signed_data(self) -> cms.SignedData:
+        """The SignedData as an asn1crypto object (built on first use)."""
+        return cms.SignedData.load(self.signed_data_der, strict=True)
+
+    @functools.cached_property
+    def signer_info(self) -> cms.SignerInfo:
+        """The first SignerInfo as an asn1crypto object (built on first use)."""
+        return self.signed_data["signer_infos"][0]
 
 
 def _strip_padding(data: bytes) -> bytes:
     """The DER object at the start of ``data``; only zero padding may follow (PDF /Contents)."""
     try:
-        _, _, _, header, contents, _ = parser.parse(data)
-    except ValueError as exc:
+        _, _, end = _der.read_tlv(data, 0, len(data))
+    except MalformedInput as exc:
         raise MalformedInput(f"signature container is not DER: {exc}") from exc
-    end = len(header) + len(contents)
     if data[end:].strip(b"\x00"):
         raise MalformedInput("signature container has non-zero bytes after its DER object")
     return data[:end]
@@ -80,17 +88,136 @@ def _present(value: core.Asn1Value) -> bool:
     return not isinstance(value, core.Void)
 
 
-def _attributes(attrs: core.Asn1Value) -> dict[str, tuple[bytes, ...]]:
+# Tags that asn1crypto's typed attribute specs accept for the values of well-known
+# attributes; a value of another type is a malformed SignedData, as it always was here.
+_SEQ = frozenset({_der.SEQUENCE})
+_ATTRIBUTE_VALUE_TAGS: dict[str, frozenset[int]] = {
+    "1.2.840.113549.1.9.3": frozenset({_der.OID}),  # content-type
+    "1.2.840.113549.1.9.4": frozenset({_der.OCTET_STRING}),  # message-digest
+    "1.2.840.113549.1.9.5": frozenset({0x17, 0x18}),  # signing-time: UTCTime or GeneralizedTime
+    "1.2.840.113549.1.9.6": _SEQ,  # counter-signature
+    "1.2.840.113549.1.9.16.2.14": _SEQ,  # signature timestamp token
+    "1.2.840.113549.1.9.52": _SEQ,  # CMS algorithm protection
+    "1.2.840.113549.1.9.16.2.12": _SEQ,  # ESS signing-certificate
+    "1.2.840.113549.1.9.16.2.47": _SEQ,  # ESS signing-certificate v2
+    _ADOBE_REVOCATION: _SEQ,
+}
+
+
+def _attributes(buf: bytes, start: int, end: int) -> dict[str, tuple[bytes, ...]]:
     """Attribute values by OID, as the DER received.  A repeated attribute is malformed."""
     out: dict[str, tuple[bytes, ...]] = {}
-    if not _present(attrs):
-        return out
-    for attr in attrs:
-        oid = attr["type"].dotted
+    for tag, _, astart, aend in _der.children(buf, start, end):
+        if tag != _der.SEQUENCE:
+            raise MalformedInput("an attribute is not a SEQUENCE")
+        tag, ostart, oend = _der.read_tlv(buf, astart, aend)
+        if tag != _der.OID:
+            raise MalformedInput("an attribute type is not an OBJECT IDENTIFIER")
+        oid = _der.oid_dotted(buf[ostart:oend])
+        vstart, vend = _der.single(buf, oend, aend, _der.SET, f"the values of attribute {oid}")
         if oid in out:
             raise MalformedInput(f"attribute {oid} appears more than once")
-        out[oid] = tuple(v.dump() for v in attr["values"])
+        allowed = _ATTRIBUTE_VALUE_TAGS.get(oid)
+        values = []
+        for vtag, tstart, _, tend in _der.children(buf, vstart, vend):
+            if allowed is not None and vtag not in allowed:
+                raise MalformedInput(f"attribute {oid} has a value of the wrong type (tag 0x{vtag:02x})")
+            values.append(buf[tstart:tend])
+        out[oid] = tuple(values)
     return out
+
+
+def _algorithm_identifier(buf: bytes, start: int, end: int, what: str) -> tuple[str, bytes | None]:
+    """(dotted OID, parameters DER or None when absent or NULL) of an AlgorithmIdentifier."""
+    tag, ostart, oend = _der.read_tlv(buf, start, end)
+    if tag != _der.OID:
+        raise MalformedInput(f"{what}: the algorithm is not an OBJECT IDENTIFIER")
+    oid = _der.oid_dotted(buf[ostart:oend])
+    if oend == end:
+        return oid, None
+    ptag, pstart, pend = _der.read_tlv(buf, oend, end)
+    if pend != end:
+        raise MalformedInput(f"{what}: extra bytes after the parameters")
+    if ptag == _der.NULL:
+        if pstart != pend:
+            raise MalformedInput(f"{what}: a NULL with content octets")
+        return oid, None
+    return oid, buf[oend:end]
+
+
+class _Reader:
+    """Walks the elements of one structure in order; ``done`` insists nothing is left."""
+
+    __slots__ = ("buf", "elements", "index", "what")
+
+    def __init__(self, buf: bytes, start: int, end: int, what: str) -> None:
+        self.buf = buf
+        self.elements = _der.children(buf, start, end)
+        self.index = 0
+        self.what = what
+
+    def peek(self) -> int | None:
+        """The tag of the next element, or None at the end."""
+        return self.elements[self.index][0] if self.index < len(self.elements) else None
+
+    def take(self, tag: int, name: str) -> tuple[int, int, int]:
+        """(TLV start, value start, value end) of the next element, which must have ``tag``."""
+        if self.index >= len(self.elements):
+            raise MalformedInput(f"{self.what} ends before its {name}")
+        found, tlv, vstart, vend = self.elements[self.index]
+        if found != tag:
+            raise MalformedInput(f"{self.what}: {name} has tag 0x{found:02x}, expected 0x{tag:02x}")
+        self.index += 1
+        return tlv, vstart, vend
+
+    def optional(self, tag: int) -> tuple[int, int, int] | None:
+        return self.take(tag, "") if self.peek() == tag else None
+
+    def done(self) -> None:
+        if self.index != len(self.elements):
+            raise MalformedInput(f"{self.what} has unexpected elements at its end")
+
+
+# CertificateChoices other than a plain certificate: [0] extended, [1]/[2] attribute
+# certificates, [3] other.  RevocationInfoChoice: [1] other.  Both are skipped.
+_OTHER_CERTIFICATE_TAGS = frozenset({0xA0, 0xA1, 0xA2, 0xA3})
+_OTHER_REVOCATION_TAGS = frozenset({0xA1})
+
+
+def _choices(buf: bytes, start: int, end: int, others: frozenset[int], what: str) -> list[bytes]:
+    """The SEQUENCE elements of a CertificateSet or RevocationInfoChoices, DER."""
+    out = []
+    for tag, tlv, _, vend in _der.children(buf, start, end):
+        if tag == _der.SEQUENCE:
+            out.append(buf[tlv:vend])
+        elif tag not in others:
+            raise MalformedInput(f"{what} holds an element with tag 0x{tag:02x}")
+    return out
+
+
+def _signer_id(buf: bytes, tag: int, start: int, end: int) -> tuple[bytes, int] | bytes:
+    """The SignerIdentifier: (issuer Name DER, serial) or a subject key identifier."""
+    if tag == 0x80:  # [0] IMPLICIT SubjectKeyIdentifier
+        return buf[start:end]
+    ias = _Reader(buf, start, end, "IssuerAndSerialNumber")
+    issuer_tlv, _, issuer_end = ias.take(_der.SEQUENCE, "issuer")
+    _, sstart, send = ias.take(_der.INTEGER, "serial number")
+    ias.done()
+    return buf[issuer_tlv:issuer_end], _der.integer(buf, sstart, send)
+
+
+def _encapsulated(buf: bytes, start: int, end: int) -> tuple[str, bytes | None]:
+    """(content type, content or None when detached) of an EncapsulatedContentInfo."""
+    encap = _Reader(buf, start, end, "EncapsulatedContentInfo")
+    _, ostart, oend = encap.take(_der.OID, "content type")
+    content_type = _der.oid_dotted(buf[ostart:oend])
+    wrapper = encap.optional(0xA0)  # [0] EXPLICIT OCTET STRING
+    encap.done()
+    if wrapper is None:
+        return content_type, None
+    _, wstart, wend = wrapper
+    cstart, cend = _der.single(buf, wstart, wend, _der.OCTET_STRING, "the encapsulated content")
+    return content_type, buf[cstart:cend]
 
 
 def parse_signed_data(data: bytes) -> SignedDataInfo:
@@ -98,69 +225,101 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
 
     Raises :class:`MalformedInput` for anything that is not one well-formed SignedData.
     """
-    der = _strip_padding(data)
+    buf = bytes(data)
+    der = _strip_padding(buf)
+    # ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
     try:
-        _, _, outer_tag, _, body, _ = parser.parse(der, strict=True)
-        if outer_tag != 16:
-            raise MalformedInput("ContentInfo is not a SEQUENCE")
-        _, _, _, oid_header, oid_body, _ = parser.parse(body)
-        oid_end = len(oid_header) + len(oid_body)
-        oid = core.ObjectIdentifier.load(body[:oid_end]).dotted
-        if oid not in (PKCS7_SIGNED_DATA_OID, GM_SIGNED_DATA_OID):
-            raise MalformedInput(f"ContentInfo holds {oid}, not SignedData")
-        class_, _, tag, _, wrapped, _ = parser.parse(body[oid_end:], strict=True)
-        if tag != 0 or class_ != 2:
-            raise MalformedInput("ContentInfo content is not [0] EXPLICIT")
-        signed_data = cms.SignedData.load(wrapped, strict=True)
-        signer_infos = signed_data["signer_infos"]
-        if len(signer_infos) == 0:
-            raise MalformedInput("SignedData has no SignerInfo")
-        signer_info = signer_infos[0]
-        # Take the signed attributes' bytes before anything reads them as native values.
-        signed_attrs_value = signer_info["signed_attrs"]
-        signed_attrs = b"\x31" + signed_attrs_value.dump()[1:] if _present(signed_attrs_value) else None
-        attributes = _attributes(signed_attrs_value)
-        certificates = tuple(
-            c.chosen.dump() for c in signed_data["certificates"] if c.name == "certificate"
-        ) if _present(signed_data["certificates"]) else ()
-        encap = signed_data["encap_content_info"]
-        content_type = encap["content_type"].dotted
-        content_value = encap["content"]
-        content = _octets(content_value) if _present(content_value) else None
-        digest_algorithm = crypto.digest_name(signer_info["digest_algorithm"]["algorithm"].dotted)
-        sig_alg = signer_info["signature_algorithm"]
-        params = sig_alg["parameters"]
-        signature_parameters = params.dump() if _present(params) and not isinstance(params, core.Null) else None
-        signature = bytes(signer_info["signature"].contents)
-        signer_cert_der = _find_signer(signer_info["sid"], certificates)
+        start, end = _der.single(der, 0, len(der), _der.SEQUENCE, "ContentInfo")
+    except MalformedInput as exc:
+        raise MalformedInput(f"ContentInfo is not a SEQUENCE: {exc}") from exc
+    info = _Reader(der, start, end, "ContentInfo")
+    _, ostart, oend = info.take(_der.OID, "content type")
+    oid = _der.oid_dotted(der[ostart:oend])
+    if oid not in (PKCS7_SIGNED_DATA_OID, GM_SIGNED_DATA_OID):
+        raise MalformedInput(f"ContentInfo holds {oid}, not SignedData")
+    if info.peek() != 0xA0:
+        raise MalformedInput("ContentInfo content is not [0] EXPLICIT")
+    _, wstart, wend = info.take(0xA0, "content")
+    info.done()
+    sd_start, sd_end = _der.single(der, wstart, wend, _der.SEQUENCE, "SignedData")
+    # SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo,
+    #   certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL, signerInfos SET }
+    sd = _Reader(der, sd_start, sd_end, "SignedData")
+    sd.take(_der.INTEGER, "version")
+    _, dstart, dend = sd.take(_der.SET, "digestAlgorithms")
+    for tag, _, _, _ in _der.children(der, dstart, dend):
+        if tag != _der.SEQUENCE:
+            raise MalformedInput("SignedData: a digest algorithm is not a SEQUENCE")
+    _, estart, eend = sd.take(_der.SEQUENCE, "encapContentInfo")
+    content_type, content = _encapsulated(der, estart, eend)
+    certs = sd.optional(0xA0)
+    certificates = tuple(_choices(der, certs[1], certs[2], _OTHER_CERTIFICATE_TAGS, "certificates")) if certs else ()
+    crl_set = sd.optional(0xA1)
+    crls = _choices(der, crl_set[1], crl_set[2], _OTHER_REVOCATION_TAGS, "crls") if crl_set else []
+    _, istart, iend = sd.take(_der.SET, "signerInfos")
+    sd.done()
+    signer_infos = _der.children(der, istart, iend)
+    if not signer_infos:
+        raise MalformedInput("SignedData has no SignerInfo")
+    for tag, _, _, _ in signer_infos:
+        if tag != _der.SEQUENCE:
+            raise MalformedInput("SignedData: a SignerInfo is not a SEQUENCE")
+    # SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm, signedAttrs [0] IMPLICIT
+    #   OPTIONAL, signatureAlgorithm, signature OCTET STRING, unsignedAttrs [1] IMPLICIT OPTIONAL }
+    _, _, si_start, si_end = signer_infos[0]
+    si = _Reader(der, si_start, si_end, "SignerInfo")
+    si.take(_der.INTEGER, "version")
+    sid_tag = si.peek()
+    if sid_tag not in (_der.SEQUENCE, 0x80):
+        raise MalformedInput("SignerInfo: the signer identifier is neither IssuerAndSerialNumber nor [0]")
+    _, sid_start, sid_end = si.take(sid_tag, "sid")
+    sid = _signer_id(der, sid_tag, sid_start, sid_end)
+    _, dastart, daend = si.take(_der.SEQUENCE, "digestAlgorithm")
+    digest_oid, _ = _algorithm_identifier(der, dastart, daend, "digestAlgorithm")
+    signed = si.optional(0xA0)
+    _, sastart, saend = si.take(_der.SEQUENCE, "signatureAlgorithm")
+    signature_algorithm, signature_parameters = _algorithm_identifier(der, sastart, saend, "signatureAlgorithm")
+    _, sgstart, sgend = si.take(_der.OCTET_STRING, "signature")
+    unsigned = si.optional(0xA1)
+    si.done()
+
+    signed_attrs = None
+    attributes: dict[str, tuple[bytes, ...]] = {}
+    if signed is not None:
+        # Verified as received: the [0] IMPLICIT tag becomes SET OF (RFC 5652 §5.4),
+        # the length octets stay exactly as they were.
+        tlv, astart, aend = signed
+        signed_attrs = b"\x31" + der[tlv + 1:aend]
+        attributes = _attributes(der, astart, aend)
+    unsigned_attributes = _attributes(der, unsigned[1], unsigned[2]) if unsigned is not None else {}
+    tokens = unsigned_attributes.get("1.2.840.113549.1.9.16.2.14", ())
+    try:
+        digest_algorithm = crypto.digest_name(digest_oid)
+        signer_cert_der = _find_signer(sid, certificates)
         signing_time = None
         if "1.2.840.113549.1.9.5" in attributes:
             signing_time = x509.Time.load(attributes["1.2.840.113549.1.9.5"][0]).native
-        crls = [c.chosen.dump() for c in signed_data["crls"] if c.name == "crl"] if _present(signed_data["crls"]) else []
         ocsps: list[bytes] = []
+        # Adobe's revocation archival is rare: asn1crypto reads it.
         for archival in attributes.get(_ADOBE_REVOCATION, ())[:1]:
             archive = _AdobeRevocationInfo.load(archival)
             if _present(archive["crl"]):
                 crls.extend(c.dump() for c in archive["crl"])
             if _present(archive["ocsp"]):
                 ocsps.extend(o.dump() for o in archive["ocsp"])
-        unsigned = _attributes(signer_info["unsigned_attrs"])
-        tokens = unsigned.get("1.2.840.113549.1.9.16.2.14", ())
-        signer_cert = x509.Certificate.load(signer_cert_der) if signer_cert_der is not None else None
+        signer_cert = _certificate(signer_cert_der) if signer_cert_der is not None else None
     except MalformedInput:
         raise
     except (ValueError, TypeError, KeyError, IndexError, crypto.UnsupportedAlgorithm) as exc:
         raise MalformedInput(f"SignedData does not parse: {exc}") from exc
     return SignedDataInfo(
-        signed_data=signed_data,
-        signer_info=signer_info,
         signer_cert=signer_cert,
         signer_cert_der=signer_cert_der,
         certificates=certificates,
         digest_algorithm=digest_algorithm,
-        signature_algorithm=sig_alg["algorithm"].dotted,
+        signature_algorithm=signature_algorithm,
         signature_parameters=signature_parameters,
-        signature=signature,
+        signature=der[sgstart:sgend],
         signed_attrs=signed_attrs,
         attributes=attributes,
         content_type=content_type,
@@ -170,6 +329,7 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
         crls=tuple(crls),
         ocsps=tuple(ocsps),
         signer_count=len(signer_infos),
+        signed_data_der=der[wstart:wend],
     )
 
 
@@ -181,11 +341,10 @@ class _AdobeRevocationInfo(core.Sequence):  # type: ignore[misc]
     ]
 
 
-def _octets(value: core.Asn1Value) -> bytes:
-    parsed = value.parsed if hasattr(value, "parsed") and not isinstance(value, core.OctetString) else value
-    if isinstance(parsed, core.OctetString):
-        return bytes(parsed.native)
-    return bytes(value.contents or b"")
+@functools.lru_cache(maxsize=1024)
+def _certificate(der: bytes) -> x509.Certificate:
+    """The asn1crypto view of a signer certificate; shared, as the same few signers recur."""
+    return x509.Certificate.load(der)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -199,19 +358,20 @@ def _cert_ids(der: bytes) -> tuple[bytes, int, bytes | None, bytes]:
     return tbs["issuer"].dump(), int(tbs["serial_number"].native), ski, tbs["subject_public_key_info"].dump()
 
 
-def _find_signer(sid: core.Asn1Value, certificates: tuple[bytes, ...]) -> bytes | None:
-    if sid.name == "issuer_and_serial_number":
-        ias = sid.chosen
-        issuer, serial = ias["issuer"].dump(), int(ias["serial_number"].native)
+def _find_signer(sid: tuple[bytes, int] | bytes, certificates: tuple[bytes, ...]) -> bytes | None:
+    """The certificate ``sid`` names: by issuer and serial, or by subject key identifier."""
+    if isinstance(sid, tuple):
+        issuer, serial = sid
         for der in certificates:
             c_issuer, c_serial, _, _ = _cert_ids(der)
-            if c_serial == serial and (c_issuer == issuer or x509.Certificate.load(der).issuer == ias["issuer"]):
+            # Names are compared as encoded first; an equal name encoded differently
+            # (string types, case) still matches, as X.520 comparison rules say.
+            if c_serial == serial and (c_issuer == issuer or _certificate(der).issuer == x509.Name.load(issuer)):
                 return der
-    elif sid.name == "subject_key_identifier":
-        key_id = bytes(sid.chosen.native)
-        for der in certificates:
-            if _cert_ids(der)[2] == key_id:
-                return der
+        return None
+    for der in certificates:
+        if _cert_ids(der)[2] == sid:
+            return der
     return None
 
 
@@ -297,9 +457,11 @@ def check_signed_data(
                                    "signed attributes must hold exactly one content-type and one message-digest"))
         return checks
     try:
-        signed_type = core.ObjectIdentifier.load(type_values[0]).dotted
-        signed_digest = core.OctetString.load(digest_values[0]).native
-    except (ValueError, TypeError) as exc:
+        tstart, tend = _der.single(type_values[0], 0, len(type_values[0]), _der.OID, "content-type")
+        signed_type = _der.oid_dotted(type_values[0][tstart:tend])
+        mstart, mend = _der.single(digest_values[0], 0, len(digest_values[0]), _der.OCTET_STRING, "message-digest")
+        signed_digest = digest_values[0][mstart:mend]
+    except MalformedInput as exc:
         checks.append(Check.failed("signed_attributes", SubIndication.FORMAT_FAILURE, f"signed attributes do not parse: {exc}"))
         return checks
     if signed_type != info.content_type:
@@ -345,15 +507,9 @@ def _ess_check(info: SignedDataInfo, cert_der: bytes) -> Check | None:
         if not values:
             continue
         try:
-            spec = tsp.SigningCertificateV2 if name == "v2" else tsp.SigningCertificate
-            value = spec.load(values[0])
-            first = value["certs"][0]
-            algorithm = first["hash_algorithm"]["algorithm"].dotted if name == "v2" else "sha1"
-            expected = bytes(first["cert_hash"].native)
+            algorithm, expected, serial = _first_ess_cert_id(values[0], v2=name == "v2")
             actual = crypto.digest(algorithm, cert_der)
-            issuer_serial = first["issuer_serial"]
-            serial = int(issuer_serial["serial_number"].native) if _present(issuer_serial) else None
-        except (ValueError, TypeError, KeyError, IndexError, crypto.UnsupportedAlgorithm) as exc:
+        except (MalformedInput, crypto.UnsupportedAlgorithm) as exc:
             return Check.failed("signing_certificate_attribute", SubIndication.FORMAT_FAILURE,
                                 f"ESS signing-certificate attribute does not parse: {exc}")
         if expected != actual:
@@ -364,3 +520,41 @@ def _ess_check(info: SignedDataInfo, cert_der: bytes) -> Check | None:
                                 "the ESS signing-certificate attribute names a different serial number")
         return Check.passed("signing_certificate_attribute", f"ESS signing-certificate {name} matches the signer")
     return None
+
+
+def _first_ess_cert_id(value: bytes, *, v2: bool) -> tuple[str, bytes, int | None]:
+    """(digest algorithm, certificate hash, serial or None) of the first certificate named
+    by a SigningCertificate(V2) value.
+
+    SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies OPTIONAL }
+    ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash OCTET STRING,
+                               issuerSerial SEQUENCE { GeneralNames, INTEGER } OPTIONAL }
+    v1 (SigningCertificate / ESSCertID) is the same without hashAlgorithm: SHA-1.
+    """
+    start, end = _der.single(value, 0, len(value), _der.SEQUENCE, "SigningCertificate")
+    outer = _Reader(value, start, end, "SigningCertificate")
+    _, cstart, cend = outer.take(_der.SEQUENCE, "certs")
+    outer.optional(_der.SEQUENCE)  # policies: not used here
+    outer.done()
+    certs = _der.children(value, cstart, cend)
+    if not certs or certs[0][0] != _der.SEQUENCE:
+        raise MalformedInput("the attribute names no certificate")
+    _, _, istart, iend = certs[0]
+    cert_id = _Reader(value, istart, iend, "ESSCertID")
+    algorithm = "sha1"
+    if v2:
+        algorithm = "sha256"  # the DEFAULT
+        hash_alg = cert_id.optional(_der.SEQUENCE)
+        if hash_alg is not None:
+            algorithm, _ = _algorithm_identifier(value, hash_alg[1], hash_alg[2], "hashAlgorithm")
+    _, hstart, hend = cert_id.take(_der.OCTET_STRING, "certHash")
+    issuer_serial = cert_id.optional(_der.SEQUENCE)
+    cert_id.done()
+    serial = None
+    if issuer_serial is not None:
+        names = _Reader(value, issuer_serial[1], issuer_serial[2], "IssuerSerial")
+        names.take(_der.SEQUENCE, "issuer")
+        _, sstart, send = names.take(_der.INTEGER, "serialNumber")
+        names.done()
+        serial = _der.integer(value, sstart, send)
+    return algorithm, value[hstart:hend], serial
