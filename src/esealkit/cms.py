@@ -245,7 +245,7 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
     # SignedData ::= SEQUENCE { version, digestAlgorithms SET, encapContentInfo,
     #   certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL, signerInfos SET }
     sd = _Reader(der, sd_start, sd_end, "SignedData")
-    sd.take(_der.INTEGER, "version")
+    _der.integer(der, *sd.take(_der.INTEGER, "version")[1:])
     _, dstart, dend = sd.take(_der.SET, "digestAlgorithms")
     for tag, _, _, _ in _der.children(der, dstart, dend):
         if tag != _der.SEQUENCE:
@@ -268,7 +268,7 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
     #   OPTIONAL, signatureAlgorithm, signature OCTET STRING, unsignedAttrs [1] IMPLICIT OPTIONAL }
     _, _, si_start, si_end = signer_infos[0]
     si = _Reader(der, si_start, si_end, "SignerInfo")
-    si.take(_der.INTEGER, "version")
+    _der.integer(der, *si.take(_der.INTEGER, "version")[1:])
     sid_tag = si.peek()
     if sid_tag not in (_der.SEQUENCE, 0x80):
         raise MalformedInput("SignerInfo: the signer identifier is neither IssuerAndSerialNumber nor [0]")
