@@ -1,8 +1,10 @@
 """What changed after each PDF signature (签名后修改分析), by pyHanko's difference analysis.
 
 Only documents with revisions after a signature get here: a signature that covers the
-whole file cannot have been followed by changes.  pyHanko compares the signed revision
-with every later one and classifies the changes; this module decides, per signature,
+whole file cannot have been followed by changes.  Revisions that only add the next
+signatures are recognised first (:mod:`esealkit.pdf.signing_updates`, a strict whitelist
+that declines anything else); pyHanko compares the signed revision with every later one
+and classifies the changes in all other cases; this module decides, per signature,
 whether they were allowed.
 """
 
@@ -24,6 +26,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
 from esealkit.pdf.reader import revision_ends
+from esealkit.pdf.signing_updates import added_signature_fields
 from esealkit.report import Check, SubIndication
 
 __all__ = ["ChangeResult", "analyse_changes", "changes_check", "tail_problem"]
@@ -84,11 +87,14 @@ def tail_problem(data: bytes, covered_end: int) -> str | None:
     return None
 
 
-def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]]) -> dict[tuple[int, int, int, int], ChangeResult | str]:
+def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *,
+                    quick: bool = True) -> dict[tuple[int, int, int, int], ChangeResult | str]:
     """Analyse the revisions after each signature given by its byte range.
 
     Returns, per byte range, a :class:`ChangeResult`, or a string saying why the file could
-    not be analysed (pyHanko could not read it, or found no such signature).
+    not be analysed (pyHanko could not read it, or found no such signature).  With
+    ``quick=False`` pyHanko analyses every signature, even when the later revisions only
+    add signatures (for comparing the two).
     """
     out: dict[tuple[int, int, int, int], ChangeResult | str] = {}
     pending = []
@@ -100,6 +106,15 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]]) -
             pending.append(br)
     if not pending:
         return out
+    if quick:  # most later revisions only add the next signatures: recognised without pyHanko
+        added = added_signature_fields(data, [br[2] + br[3] for br in pending], revision_ends(data))
+        for br in pending:
+            names = added.get(br[2] + br[3])
+            if names is not None:
+                out[br] = ChangeResult(ModificationLevel.FORM_FILLING, "", names, None)
+        pending = [br for br in pending if br not in out]
+        if not pending:
+            return out
     with faster_pyhanko_reading():
         try:
             reader = PdfFileReader(io.BytesIO(data), strict=True)

@@ -1,0 +1,325 @@
+"""The recogniser of revisions that only add signatures never says more than pyHanko.
+
+Two kinds of tests: real documents signed several times (and changed in other ways), where
+whatever the recogniser accepts must be exactly pyHanko's verdict; and hand-written
+incremental updates that look like an added signature but also do one other thing, which
+the recogniser must decline (pyHanko then decides).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pikepdf
+import pytest
+from pyhanko.sign.diff_analysis import ModificationLevel
+
+from esealkit.pdf.changes import ChangeResult, analyse_changes
+from esealkit.pdf.reader import read_pdf, revision_ends
+from esealkit.pdf.sign import sign_pdf
+from esealkit.pdf.signing_updates import added_signature_fields
+from esealkit.testing import add_annotation, add_page_text, simple_pdf
+
+# ---------------------------------------------------------------- real signers, both analyses
+
+
+def _sign(pki, pdf: bytes, name: str, kind: str = "ecdsa-p256", **kwargs) -> bytes:
+    signer = pki.signers[kind]
+    return sign_pdf(pdf, key=signer.key, cert_der=signer.der, chain=pki.chain, field_name=name, **kwargs)
+
+
+def _both(data: bytes) -> tuple[dict, dict]:
+    doc = read_pdf(data)
+    ranges = [s.byte_range for s in doc.signatures if not doc.covers_whole_file(s)]
+    return analyse_changes(data, ranges), analyse_changes(data, ranges, quick=False)
+
+
+def _shapes(pki) -> dict[str, bytes]:
+    base = simple_pdf(["Contract", "Amount: 1000 CNY"], title="contract")
+    one = _sign(pki, base, "Signature1", "rsa")
+    two = _sign(pki, one, "Signature2")
+    return {
+        "second signature": two,
+        "third signature": _sign(pki, two, "Signature3", "rsa"),
+        "visible second signature": _sign(pki, one, "Visible", box=(50, 50, 250, 120)),
+        "second signature on page 2": _sign(pki, _sign(pki, simple_pdf(["a"], pages=2), "A"), "B", page=1),
+        "text drawn after signing": add_page_text(one, "PAID"),
+        "annotation after signing": add_annotation(one, "PAID"),
+        "text drawn, then signed": _sign(pki, add_page_text(one, "PAID"), "Signature2"),
+        "signed, then annotated": add_annotation(two, "VOID"),
+        "certified, then signed": _sign(pki, _sign(pki, base, "Cert", certify=2), "Signature2"),
+    }
+
+
+@pytest.fixture(scope="module")
+def shapes(pki) -> dict[str, bytes]:
+    return _shapes(pki)
+
+
+@pytest.mark.parametrize("shape", [
+    "second signature", "third signature", "visible second signature", "second signature on page 2",
+    "text drawn after signing", "annotation after signing", "text drawn, then signed", "signed, then annotated",
+    "certified, then signed",
+])
+def test_quick_verdict_is_pyhankos(shapes, shape):
+    quick, full = _both(shapes[shape])
+    assert quick.keys() == full.keys() and quick
+    assert quick == full
+
+
+@pytest.mark.parametrize(("shape", "recognised"), [
+    ("second signature", {"Signature2"}),
+    ("third signature", {"Signature2", "Signature3"}),
+    ("visible second signature", {"Visible"}),
+    ("second signature on page 2", {"B"}),
+])
+def test_signature_additions_are_recognised(shapes, shape, recognised):
+    data = shapes[shape]
+    doc = read_pdf(data)
+    ends = [s.covered_end for s in doc.signatures if not doc.covers_whole_file(s)]
+    found = added_signature_fields(data, ends, revision_ends(data))
+    assert found[min(ends)] is not None and set(found[min(ends)]) == recognised
+
+
+@pytest.mark.parametrize("shape", [
+    "text drawn after signing", "annotation after signing", "text drawn, then signed", "signed, then annotated",
+    "certified, then signed",
+])
+def test_other_changes_are_left_to_pyhanko(shapes, shape):
+    data = shapes[shape]
+    first = read_pdf(data).signatures[0]
+    assert added_signature_fields(data, [first.covered_end], revision_ends(data)) == {first.covered_end: None}
+
+
+def test_signature_additions_are_form_filling(shapes):
+    data = shapes["third signature"]
+    first = read_pdf(data).signatures[0]
+    result = analyse_changes(data, [first.byte_range])[first.byte_range]
+    assert result == ChangeResult(ModificationLevel.FORM_FILLING, "", ("Signature2", "Signature3"), None)
+
+
+# ------------------------------------------------ hand-written updates: one thing too many
+
+_SIG = b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 0 0 0] /Contents <00> >>"
+
+
+def _update(pdf: bytes, objects: dict[int, bytes], *, free: tuple[int, ...] = ()) -> bytes:
+    """``pdf`` with an incremental update (classic cross-reference table) that (re)defines
+    ``objects`` and frees the object numbers in ``free``."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        trailer = doc.trailer
+        root, size = trailer.Root.objgen[0], int(trailer.Size)
+        info = trailer.get("/Info")
+        info_ref = b" /Info %d 0 R" % info.objgen[0] if info is not None else b""
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    out = bytearray(pdf if pdf.endswith(b"\n") else pdf + b"\n")
+    offsets = {}
+    for number, body in sorted(objects.items()):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n"
+    for number in sorted([*offsets, *free]):
+        line = b"%010d 00000 n \n" % offsets[number] if number in offsets else b"0000000000 00001 f \n"
+        out += b"%d 1\n" % number + line
+    size = max([size, *(n + 1 for n in objects)])
+    out += b"trailer\n<< /Size %d /Root %d 0 R%s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, info_ref, prev, xref)
+    return bytes(out)
+
+
+class _Signed:
+    """A signed one-page document and the numbers of its objects."""
+
+    def __init__(self, pdf: bytes):
+        self.pdf = pdf
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            self.size = int(doc.trailer.Size)
+            self.catalog = doc.Root.objgen[0]
+            form = doc.Root.AcroForm
+            assert form.is_indirect, "pyHanko keeps the form in its own object"
+            self.form = form.objgen[0]
+            self.form_text = bytes(form.unparse(resolved=True))
+            page = doc.pages[0].obj
+            self.page = page.objgen[0]
+            self.page_text = bytes(page.unparse(resolved=True))
+            annots = page.get("/Annots")
+            # pyHanko keeps a page's /Annots in an array object of its own
+            self.annots = annots.objgen[0] if annots is not None and annots.is_indirect else None
+            self.annots_text = bytes(annots.unparse(resolved=True)) if self.annots else b""
+            self.catalog_text = bytes(doc.Root.unparse(resolved=True))
+
+    def honest(self, field_extra: bytes = b"", value: bytes = _SIG, name: bytes = b"Late") -> dict[int, bytes]:
+        """The objects of an update that adds one signed signature field, as a signer does."""
+        field, sig = self.size, self.size + 1
+        return {
+            field: b"<< /FT /Sig /T (%s) /V %d 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /P %d 0 R%s >>"
+                   % (name, sig, self.page, field_extra),
+            sig: value,
+            self.form: self.form_text.replace(b"] ", b" %d 0 R] " % field, 1),
+            **({self.annots: self.annots_text.replace(b"]", b" %d 0 R ]" % field)} if self.annots else
+               {self.page: _with_annot(self.page_text, field)}),
+        }
+
+
+def _with_annot(page_text: bytes, ref: int) -> bytes:
+    if b"/Annots [" in page_text:
+        return re.sub(rb"/Annots \[([^\]]*)\]", lambda m: m.group(0)[:-1] + b" %d 0 R ]" % ref, page_text, count=1)
+    return page_text.replace(b"<<", b"<< /Annots [ %d 0 R ]" % ref, 1)
+
+
+@pytest.fixture(scope="module")
+def signed(pki) -> _Signed:
+    return _Signed(_sign(pki, simple_pdf(["Contract"], title="contract"), "Signature1"))
+
+
+def _recognised(signed: _Signed, objects: dict[int, bytes], **kwargs) -> tuple[str, ...] | None:
+    data = _update(signed.pdf, objects, **kwargs)
+    end = revision_ends(signed.pdf)[-1]
+    assert end in revision_ends(data)
+    return added_signature_fields(data, [end], revision_ends(data))[end]
+
+
+def test_hand_written_signature_update_is_recognised(signed):
+    assert _recognised(signed, signed.honest()) == ("Late",)
+
+
+def test_info_dictionary_update_is_allowed(signed):
+    objects = signed.honest()
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        info = doc.trailer.Info.objgen[0]
+    objects[info] = b"<< /Producer (another signer) /ModDate (D:20260101000000Z) >>"
+    assert _recognised(signed, objects) == ("Late",)
+
+
+def test_declines_a_change_to_the_page_content(signed):
+    objects = signed.honest()
+    objects[signed.page] = signed.page_text.replace(b"/MediaBox", b"/Rotate 90 /MediaBox", 1)
+    assert _recognised(signed, objects) is None
+
+
+def test_declines_a_new_catalog_action(signed):
+    objects = signed.honest()
+    objects[signed.catalog] = signed.catalog_text.replace(b"<<", b"<< /OpenAction [ %d 0 R /Fit ]" % signed.page, 1)
+    assert _recognised(signed, objects) is None
+
+
+def test_declines_an_orphan_object(signed):
+    objects = signed.honest()
+    objects[signed.size + 2] = b"<< /Length 0 >>\nstream\n\nendstream"
+    assert _recognised(signed, objects) is None
+
+
+def test_declines_a_new_object_an_earlier_one_already_referred_to(pki):
+    # Before signing, the page draws a content stream that does not exist (null: nothing);
+    # an update that only adds a signature must not also bring that stream to life.
+    base = simple_pdf(["Contract"], title="contract")
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        page = doc.pages[0].obj
+        number, contents = page.objgen[0], page.Contents.objgen[0]
+        size = int(doc.trailer.Size)
+        text = bytes(page.unparse(resolved=True))
+    array, dangling = size, size + 40  # in an array object of its own, which the signer does not rewrite
+    text = text.replace(b"/Contents %d 0 R" % contents, b"/Contents %d 0 R" % array)
+    base = _update(base, {number: text, array: b"[ %d 0 R %d 0 R ]" % (contents, dangling)})
+    signed = _Signed(_sign(pki, base, "Signature1"))
+    objects = signed.honest()
+    assert _recognised(signed, objects) == ("Late",)
+    objects[dangling] = b"<< /Length 26 >>\nstream\nBT 72 700 Td (VOID) Tj ET\nendstream"
+    assert _recognised(signed, objects) is None
+
+
+def test_declines_a_freed_object(signed):
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        info = doc.trailer.Info.objgen[0]
+    assert _recognised(signed, signed.honest(), free=(info,)) is None
+
+
+@pytest.mark.parametrize(("what", "field_extra", "value"), [
+    ("a field with kids", b" /Kids [ 1 0 R ]", _SIG),
+    ("a locked field", b" /Lock << /Action /All >>", _SIG),
+    ("a value that is not a signature", b"", b"<< /Type /Annot >>"),
+    ("a signature with a DocMDP transform", b"", _SIG.replace(b"/Type /Sig", b"/Type /Sig /Reference []")),
+    ("a document timestamp", b"", _SIG.replace(b"/Type /Sig", b"/Type /DocTimeStamp")),
+])
+def test_declines_a_field_that_is_more_than_a_signature(signed, what, field_extra, value):
+    assert _recognised(signed, signed.honest(field_extra, value)) is None, what
+
+
+def test_declines_an_unsigned_signature_field(signed):
+    objects = signed.honest()
+    field = signed.size
+    objects[field] = re.sub(rb" /V \d+ 0 R", b"", objects[field])
+    del objects[signed.size + 1]
+    assert _recognised(signed, objects) is None
+
+
+def test_declines_a_field_name_used_twice(signed):
+    assert _recognised(signed, signed.honest(name=b"Signature1")) is None
+
+
+def test_declines_a_widget_put_on_another_page_than_its_own(pki):
+    signed = _Signed(_sign(pki, simple_pdf(["a"], pages=2), "Signature1"))
+    objects = signed.honest()
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        other = doc.pages[1].obj.objgen[0]
+    objects[signed.size] = objects[signed.size].replace(b"/P %d 0 R" % signed.page, b"/P %d 0 R" % other)
+    assert _recognised(signed, objects) is None
+
+
+def _metadata(signed: _Signed) -> int:
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        return doc.Root.Metadata.objgen[0]  # pyHanko writes XMP metadata when it signs
+
+
+def _xmp(body: bytes) -> bytes:
+    return b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n%s\nendstream" % (len(body), body)
+
+
+def test_accepts_xmp_metadata_rewritten_in_place_as_pyhanko_does(signed):
+    objects = signed.honest()
+    objects[_metadata(signed)] = _xmp(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><later/></x:xmpmeta>')
+    assert _recognised(signed, objects) == ("Late",)
+
+
+@pytest.mark.parametrize("body", [
+    b"not xml!!",
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]><x:xmpmeta xmlns:x="adobe:ns:meta/">&e;</x:xmpmeta>',
+    b"<html/>",
+])
+def test_declines_metadata_that_is_not_plain_xmp(signed, body):
+    objects = signed.honest()
+    objects[_metadata(signed)] = _xmp(body)
+    assert _recognised(signed, objects) is None
+
+
+def test_declines_metadata_replaced_by_a_new_object(signed):
+    objects = signed.honest()
+    meta = signed.size + 2
+    objects[meta] = _xmp(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>')
+    objects[signed.catalog] = signed.catalog_text.replace(b"/Metadata %d 0 R" % _metadata(signed), b"/Metadata %d 0 R" % meta)
+    assert _recognised(signed, objects) is None
+
+
+def test_damaged_later_revision_is_left_to_pyhanko(signed):
+    data = _update(signed.pdf, signed.honest())
+    broken = data[: data.rindex(b"\nxref\n")] + b"\nxref\n0 1\ngarbage\n" + data[data.rindex(b"trailer"):]
+    end = revision_ends(signed.pdf)[-1]
+    assert added_signature_fields(broken, [end], revision_ends(broken)) == {end: None}
+
+
+def test_hand_written_updates_it_accepts_pyhanko_accepts_too(signed):
+    info_update = signed.honest()
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        info_update[doc.trailer.Info.objgen[0]] = b"<< /Producer (another signer) >>"
+    xmp_update = signed.honest()
+    xmp_update[_metadata(signed)] = _xmp(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><later/></x:xmpmeta>')
+    first_signature = read_pdf(signed.pdf).signatures[0]
+    first = first_signature.byte_range
+    # pyHanko parses every signature's CMS: the late one borrows the first one's
+    late = _SIG.replace(b"<00>", b"<" + first_signature.contents.hex().encode() + b">").replace(b"[0 0 0 0]", b"[0 1 2 1]")
+    for objects in (signed.honest(), info_update, xmp_update):
+        data = _update(signed.pdf, {**objects, signed.size + 1: late})
+        quick = analyse_changes(data, [first])[first]
+        assert quick == ChangeResult(ModificationLevel.FORM_FILLING, "", ("Late",), None)
+        assert analyse_changes(data, [first], quick=False)[first] == quick
