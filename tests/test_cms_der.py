@@ -275,6 +275,15 @@ def test_ess_attribute_naming_another_certificate_fails(pki: Any) -> None:
     assert checks["signing_certificate_attribute"].sub_indication is SubIndication.SIG_CONSTRAINTS_FAILURE
 
 
+@pytest.mark.parametrize("params", [b"\x30\x04\xa0\x02\x05\x00", b"\x30\x05\xa0\x03\x30\x01\x00", b"\x02\x01\x00"])
+def test_damaged_pss_parameters_fail_the_signature_check_without_raising(pdf_cms: dict[str, bytes], params: bytes) -> None:
+    data = _edit(pdf_cms["rsa-pss"], [1, 0, 4, 0, 4], lambda t: _tlv(0x30, _split(t)[1][0] + params))
+    info = cms.parse_signed_data(data)
+    digest = _body(info.attributes["1.2.840.113549.1.9.4"][0])
+    last = cms.check_signed_data(info, content_digest=digest)[-1]
+    assert (last.name, last.sub_indication) == ("signature_value", SubIndication.FORMAT_FAILURE)
+
+
 # --- rejection of malformed DER ------------------------------------------------------------
 
 # Paths: ContentInfo [1] → [0] wrapper [1, 0] → SignedData; its children: version 0,

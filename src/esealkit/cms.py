@@ -79,7 +79,8 @@ def _strip_padding(data: bytes) -> bytes:
         _, _, end = _der.read_tlv(data, 0, len(data))
     except MalformedInput as exc:
         raise MalformedInput(f"signature container is not DER: {exc}") from exc
-    if data[end:].strip(b"\x00"):
+    # Counted in place: /Contents is padded with many kilobytes of zeros.
+    if data.count(0, end) != len(data) - end:
         raise MalformedInput("signature container has non-zero bytes after its DER object")
     return data[:end]
 
@@ -491,6 +492,10 @@ def _signature_check(info: SignedDataInfo, data: bytes) -> Check:
     assert info.signer_cert_der is not None
     try:
         algorithm = _algorithm(info.signature_algorithm, info.digest_algorithm, info.signature_parameters)
+    except (ValueError, TypeError) as exc:  # RSASSA-PSS parameters are read only here
+        return Check.failed("signature_value", SubIndication.FORMAT_FAILURE,
+                            f"the signature algorithm parameters do not parse: {exc}")
+    try:
         crypto.verify_signature(spki_of(info.signer_cert_der), algorithm, info.signature, data)
     except crypto.UnsupportedAlgorithm as exc:
         return Check.failed("signature_value", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, str(exc))
