@@ -5,6 +5,11 @@
 
 Parsing keeps the original encodings: the signed attributes are verified exactly as they
 were received (re-tagged as a SET, as RFC 5652 §5.4 requires), never re-encoded.
+
+The SignedData is walked with :mod:`esealkit._der`, a strict DER reader that only slices
+the input (a general ASN.1 library spent most of a batch's parsing time building objects
+nobody read).  asn1crypto still reads certificates (cached by their DER: the same signers
+recur across a batch), the signing time, and Adobe's rare revocation archival attribute.
 """
 
 from __future__ import annotations
