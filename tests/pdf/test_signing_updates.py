@@ -49,7 +49,16 @@ def _shapes(pki) -> dict[str, bytes]:
         "text drawn, then signed": _sign(pki, add_page_text(one, "PAID"), "Signature2"),
         "signed, then annotated": add_annotation(two, "VOID"),
         "certified, then signed": _sign(pki, _sign(pki, base, "Cert", certify=2), "Signature2"),
+        "object streams, second signature": _sign(pki, _sign(pki, _with_object_streams(base), "A"), "B"),
+        "object streams, text drawn": add_page_text(_sign(pki, _with_object_streams(base), "A"), "PAID"),
     }
+
+
+def _with_object_streams(pdf: bytes) -> bytes:
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        doc.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +69,7 @@ def shapes(pki) -> dict[str, bytes]:
 @pytest.mark.parametrize("shape", [
     "second signature", "third signature", "visible second signature", "second signature on page 2",
     "text drawn after signing", "annotation after signing", "text drawn, then signed", "signed, then annotated",
-    "certified, then signed",
+    "certified, then signed", "object streams, second signature", "object streams, text drawn",
 ])
 def test_quick_verdict_is_pyhankos(shapes, shape):
     quick, full = _both(shapes[shape])
@@ -73,6 +82,7 @@ def test_quick_verdict_is_pyhankos(shapes, shape):
     ("third signature", {"Signature2", "Signature3"}),
     ("visible second signature", {"Visible"}),
     ("second signature on page 2", {"B"}),
+    ("object streams, second signature", {"B"}),
 ])
 def test_signature_additions_are_recognised(shapes, shape, recognised):
     data = shapes[shape]
@@ -84,7 +94,7 @@ def test_signature_additions_are_recognised(shapes, shape, recognised):
 
 @pytest.mark.parametrize("shape", [
     "text drawn after signing", "annotation after signing", "text drawn, then signed", "signed, then annotated",
-    "certified, then signed",
+    "certified, then signed", "object streams, text drawn",
 ])
 def test_other_changes_are_left_to_pyhanko(shapes, shape):
     data = shapes[shape]
@@ -210,7 +220,8 @@ def test_declines_an_orphan_object(signed):
     assert _recognised(signed, objects) is None
 
 
-def test_declines_a_new_object_an_earlier_one_already_referred_to(pki):
+@pytest.mark.parametrize("spelling", [b"%d 0 R", b"%d 0 %%comment\n R", b"00%d\n0\r\nR", b"+%d +0 R"])
+def test_declines_a_new_object_an_earlier_one_already_referred_to(pki, spelling):
     # Before signing, the page draws a content stream that does not exist (null: nothing);
     # an update that only adds a signature must not also bring that stream to life.
     base = simple_pdf(["Contract"], title="contract")
@@ -221,11 +232,15 @@ def test_declines_a_new_object_an_earlier_one_already_referred_to(pki):
         text = bytes(page.unparse(resolved=True))
     array, dangling = size, size + 40  # in an array object of its own, which the signer does not rewrite
     text = text.replace(b"/Contents %d 0 R" % contents, b"/Contents %d 0 R" % array)
-    base = _update(base, {number: text, array: b"[ %d 0 R %d 0 R ]" % (contents, dangling)})
+    base = _update(base, {number: text, array: b"[ %d 0 R " % contents + spelling % dangling + b" ]"})
     signed = _Signed(_sign(pki, base, "Signature1"))
-    objects = signed.honest()
+    stream = b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Length 26 >>\nstream\nBT 72 700 Td (VOID) Tj ET\nendstream"
+    # the new widget's appearance is a new object: fine under a fresh number...
+    fresh = signed.size + 2
+    objects = {**signed.honest(b" /AP << /N %d 0 R >>" % fresh), fresh: stream}
     assert _recognised(signed, objects) == ("Late",)
-    objects[dangling] = b"<< /Length 26 >>\nstream\nBT 72 700 Td (VOID) Tj ET\nendstream"
+    # ...not under the number the signed page already drew
+    objects = {**signed.honest(b" /AP << /N %d 0 R >>" % dangling), dangling: stream}
     assert _recognised(signed, objects) is None
 
 

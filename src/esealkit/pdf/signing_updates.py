@@ -18,6 +18,7 @@ pyHanko refuses — the tests run both on every shape they generate.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,6 +29,10 @@ __all__ = ["added_signature_fields"]
 
 ObjGen = tuple[int, int]
 
+# PDF whitespace and comments, as they may stand between the tokens of "n g R"
+_SEPARATOR = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)+"
+_MAX_DEPTH = 32
+_MAX_FIELDS = 10_000
 _LEAF_TYPES = (pikepdf.ObjectType.string, pikepdf.ObjectType.name_)
 _CONTAINER_TYPES = (pikepdf.ObjectType.array, pikepdf.ObjectType.dictionary)
 _MAX_ITEMS = 1_000_000
@@ -41,8 +46,6 @@ _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
 
 class _Decline(Exception):
     """The update is not (only) added signatures: let pyHanko analyse it."""
-
-
 
 
 def added_signature_fields(data: bytes, covered_ends: Iterable[int],
@@ -63,7 +66,7 @@ def added_signature_fields(data: bytes, covered_ends: Iterable[int],
         if i not in steps:
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
-                steps[i] = _added_fields(old, new)
+                steps[i] = _added_fields(old, new, memoryview(data)[:revision_ends[i]])
             except Exception:  # qpdf on a damaged object, or _Decline: pyHanko decides either way
                 steps[i] = None
         return steps[i]
@@ -95,16 +98,22 @@ def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
     return opened[end]
 
 
-def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf) -> list[str]:
-    """The signature fields ``new`` adds to ``old``; raises _Decline unless that is all it does."""
+def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, old_bytes: memoryview) -> list[str]:
+    """The signature fields ``new`` adds to ``old`` (whose file is ``old_bytes``); raises
+    _Decline unless that is all it does."""
     _same_document(old, new)
+    _check_signed_fields(old)
     old_xref, new_xref = _xref(old), _xref(new)
     if not old_xref.keys() <= new_xref.keys():
         raise _Decline("an object of the earlier revision is gone")
     added: dict[ObjGen, Any] = {}
     changed: dict[ObjGen, tuple[Any, Any]] = {}
-    unchanged: list[Any] = []
     for og, entry in new_xref.items():
+        if old_xref.get(og) == entry:
+            # The same place in the same bytes: the same object.  (A stream whose /Length
+            # is another object read differently only if that object changed, which the
+            # whitelist below refuses.)
+            continue
         obj = new.get_object(og)
         if _structural(obj):
             continue
@@ -112,23 +121,11 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf) -> list[str]:
             added[og] = obj
             continue
         prev = old.get_object(og)
-        if isinstance(prev, pikepdf.Dictionary) and "/Reference" in prev:
-            raise _Decline("a signature with a transform (DocMDP, FieldMDP): pyHanko applies it")
-        # The same entry is the same bytes parsed the same way, unless a stream's /Length
-        # is another object that may have changed.
-        if entry == old_xref[og] and not _indirect_length(obj):
-            unchanged.append(obj)
-        elif _same(prev, obj):
-            unchanged.append(obj)
-        else:
+        if not _same(prev, obj):
             changed[og] = (prev, obj)
     if not added or len(added) > _MAX_ADDED:
         raise _Decline("nothing or too much added")
-    # An object number an unchanged object already pointed at (a dangling reference, read
-    # as null before) would change that object's meaning without changing its bytes.
-    for obj in [*unchanged, *(prev for prev, _ in changed.values())]:
-        if not added.keys().isdisjoint(_references(obj)):
-            raise _Decline("an earlier object refers to a new one")
+    _check_not_referenced(old, old_xref, old_bytes, added)
 
     old_fields, old_form = _fields(old.Root)
     new_fields, new_form = _fields(new.Root)
@@ -183,11 +180,52 @@ def _xref(pdf: pikepdf.Pdf) -> dict[ObjGen, tuple[int, int, int]]:
     return out
 
 
-def _indirect_length(obj: Any) -> bool:
-    if not isinstance(obj, pikepdf.Stream):
-        return False
-    length = obj.stream_dict.get("/Length")
-    return isinstance(length, pikepdf.Object) and length.is_indirect
+def _check_signed_fields(old: pikepdf.Pdf) -> None:
+    """No field of the signed revision carries a transform or a lock (DocMDP, FieldMDP):
+    pyHanko knows what those permit."""
+    form = old.Root.get("/AcroForm")
+    fields = form.get("/Fields") if isinstance(form, pikepdf.Dictionary) else None
+    todo = [(f, 0) for f in fields] if isinstance(fields, pikepdf.Array) else []
+    seen = 0
+    while todo:
+        field, depth = todo.pop()
+        seen += 1
+        if depth > _MAX_DEPTH or seen > _MAX_FIELDS:
+            raise _Decline("too many or too deep fields")
+        if not isinstance(field, pikepdf.Dictionary):
+            continue
+        value = field.get("/V")
+        if "/Lock" in field or (isinstance(value, pikepdf.Dictionary) and "/Reference" in value):
+            raise _Decline("a signature with a transform or a lock: pyHanko applies it")
+        kids = field.get("/Kids")
+        if isinstance(kids, pikepdf.Array):
+            todo.extend((k, depth + 1) for k in kids)
+
+
+def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]], old_bytes: memoryview,
+                          added: dict[ObjGen, Any]) -> None:
+    """No object of the signed revision already referred to an object number the update
+    defines: such a dangling reference reads as null when signing and as the new object
+    after, changing the old object's meaning without changing its bytes.
+
+    Without object streams every reference is in the file's bytes as ``n g R`` (with
+    whitespace or comments between): one search per new object.  A look-alike in a
+    stream's data can only make the recogniser decline.  With object streams, every old
+    object is walked.
+    """
+    if all(entry[0] == 1 for entry in old_xref.values()):
+        for number, generation in added:
+            pattern = _reference_pattern(number, generation)
+            if pattern.search(old_bytes) is not None:
+                raise _Decline("an earlier object refers to a new one")
+        return
+    for og in old_xref:
+        if not added.keys().isdisjoint(_references(old.get_object(og))):
+            raise _Decline("an earlier object refers to a new one")
+
+
+def _reference_pattern(number: int, generation: int) -> re.Pattern[bytes]:
+    return re.compile(rb"(?<![0-9])\+?0*%d%s\+?0*%d%sR" % (number, _SEPARATOR, generation, _SEPARATOR))
 
 
 def _structural(obj: Any) -> bool:
