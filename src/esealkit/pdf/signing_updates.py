@@ -66,7 +66,7 @@ def added_signature_fields(data: bytes, covered_ends: Iterable[int],
         if i not in steps:
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
-                steps[i] = _added_fields(old, new, memoryview(data)[:revision_ends[i]])
+                steps[i] = _added_fields(old, new, data, revision_ends[i])
             except Exception:  # qpdf on a damaged object, or _Decline: pyHanko decides either way
                 steps[i] = None
         return steps[i]
@@ -98,8 +98,8 @@ def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
     return opened[end]
 
 
-def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, old_bytes: memoryview) -> list[str]:
-    """The signature fields ``new`` adds to ``old`` (whose file is ``old_bytes``); raises
+def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int) -> list[str]:
+    """The signature fields ``new`` adds to ``old`` (the file ``data[:old_end]``); raises
     _Decline unless that is all it does."""
     _same_document(old, new)
     _check_signed_fields(old)
@@ -125,7 +125,7 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, old_bytes: memoryview) -> 
             changed[og] = (prev, obj)
     if not added or len(added) > _MAX_ADDED:
         raise _Decline("nothing or too much added")
-    _check_not_referenced(old, old_xref, old_bytes, added)
+    _check_not_referenced(old, old_xref, data, old_end, added)
 
     old_fields, old_form = _fields(old.Root)
     new_fields, new_form = _fields(new.Root)
@@ -202,21 +202,22 @@ def _check_signed_fields(old: pikepdf.Pdf) -> None:
             todo.extend((k, depth + 1) for k in kids)
 
 
-def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]], old_bytes: memoryview,
+def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]], data: bytes, old_end: int,
                           added: dict[ObjGen, Any]) -> None:
     """No object of the signed revision already referred to an object number the update
     defines: such a dangling reference reads as null when signing and as the new object
     after, changing the old object's meaning without changing its bytes.
 
     Without object streams every reference is in the file's bytes as ``n g R`` (with
-    whitespace or comments between): one search per new object.  A look-alike in a
+    whitespace or comments between, leading zeros and plus signs allowed): one search per
+    new object, for its number's digits first (a regex tried at every byte of a large
+    file costs tens of milliseconds).  A look-alike in a
     stream's data can only make the recogniser decline.  With object streams, every old
     object is walked.
     """
     if all(entry[0] == 1 for entry in old_xref.values()):
         for number, generation in added:
-            pattern = _reference_pattern(number, generation)
-            if pattern.search(old_bytes) is not None:
+            if _refers_to(data, old_end, number, generation):
                 raise _Decline("an earlier object refers to a new one")
         return
     for og in old_xref:
@@ -224,8 +225,20 @@ def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, in
             raise _Decline("an earlier object refers to a new one")
 
 
-def _reference_pattern(number: int, generation: int) -> re.Pattern[bytes]:
-    return re.compile(rb"(?<![0-9])\+?0*%d%s\+?0*%d%sR" % (number, _SEPARATOR, generation, _SEPARATOR))
+def _refers_to(data: bytes, end: int, number: int, generation: int) -> bool:
+    digits = b"%d" % number
+    rest = re.compile(rb"%s\+?0*%d%sR" % (_SEPARATOR, generation, _SEPARATOR))
+    pos = data.find(digits, 0, end)
+    while pos != -1:
+        before = pos
+        while before > 0 and data[before - 1] == 0x30:  # leading zeros
+            before -= 1
+        if before > 0 and data[before - 1] == 0x2B:  # a plus sign
+            before -= 1
+        if (before == 0 or not data[before - 1:before].isdigit()) and rest.match(data, pos + len(digits), end):
+            return True
+        pos = data.find(digits, pos + 1, end)
+    return False
 
 
 def _structural(obj: Any) -> bool:
