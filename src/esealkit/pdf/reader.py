@@ -11,6 +11,7 @@ checked against the raw bytes of the file, never against the parsed model.
 
 from __future__ import annotations
 
+import binascii
 import io
 import re
 import zlib
@@ -83,9 +84,7 @@ class PdfDocument:
         return sig.covered_end == self.size
 
 
-_EOF_RE = re.compile(rb"%%EOF(\r\n|\r|\n)?")
 _CONTENTS_KEY_RE = re.compile(rb"/Contents[\x00\t\n\x0c\r ]*\Z")
-_HEX_RE = re.compile(rb"[0-9A-Fa-f]*")
 
 
 _DATE_RE = re.compile(
@@ -116,7 +115,18 @@ def parse_pdf_date(text: str) -> datetime | None:
 
 def revision_ends(data: bytes) -> tuple[int, ...]:
     """Offsets just after each ``%%EOF`` marker and its end-of-line: where revisions end."""
-    return tuple(m.end() for m in _EOF_RE.finditer(data))
+    # bytes.find rather than a regular expression: several times faster on large files.
+    ends: list[int] = []
+    i = data.find(b"%%EOF")
+    while i >= 0:
+        end = i + 5
+        if data[end : end + 2] == b"\r\n":
+            end += 2
+        elif data[end : end + 1] in (b"\r", b"\n"):
+            end += 1
+        ends.append(end)
+        i = data.find(b"%%EOF", end)
+    return tuple(ends)
 
 
 def read_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> PdfDocument:
@@ -297,8 +307,12 @@ def _contents(data: bytes, value: Any, br: tuple[int, int, int, int], problems: 
     if data[b : b + 1] != b"<" or data[c - 1 : c] != b">":
         problems.append("the gap in /ByteRange is not a hex string")
         return b""
-    hex_digits = data[b + 1 : c - 1]
-    if _HEX_RE.fullmatch(hex_digits) is None or len(hex_digits) % 2:
+    try:
+        # unhexlify accepts exactly an even number of hex digits and nothing else (not even
+        # whitespace): the gap must be one unbroken hex string.  Several times faster than
+        # a regular expression over the (often 10-20 KB) gap.
+        gap = binascii.unhexlify(data[b + 1 : c - 1])
+    except binascii.Error:
         problems.append("the gap in /ByteRange is not a well-formed hex string")
         return b""
     if _CONTENTS_KEY_RE.search(data, max(0, b - 64), b) is None:
@@ -312,10 +326,10 @@ def _contents(data: bytes, value: Any, br: tuple[int, int, int, int], problems: 
         problems.append("/Contents is not a string")
         return b""
     contents = bytes(raw_contents)
-    if contents != bytes.fromhex(hex_digits.decode("ascii")):
+    if contents != gap:
         problems.append("the gap in /ByteRange is not this signature's /Contents")
         return b""
-    if not contents.strip(b"\x00"):
+    if not contents.lstrip(b"\x00"):  # returns at once unless /Contents starts with a zero byte
         problems.append("/Contents is empty")
         return b""
     return contents
