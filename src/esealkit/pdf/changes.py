@@ -2,8 +2,8 @@
 
 Only documents with revisions after a signature get here: a signature that covers the
 whole file cannot have been followed by changes.  Revisions that only add the next
-signatures are recognised first (:mod:`esealkit.pdf.signing_updates`, a strict whitelist
-that declines anything else); pyHanko compares the signed revision with every later one
+signatures, and revisions that redraw a page, are recognised first
+(:mod:`esealkit.pdf.signing_updates`, strict, declining anything else); pyHanko compares the signed revision with every later one
 and classifies the changes in all other cases; this module decides, per signature,
 whether they were allowed.
 """
@@ -26,7 +26,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
 from esealkit.pdf.reader import revision_ends
-from esealkit.pdf.signing_updates import added_signature_fields
+from esealkit.pdf.signing_updates import recognise_updates
 from esealkit.report import Check, SubIndication
 
 __all__ = ["ChangeResult", "analyse_changes", "changes_check", "tail_problem"]
@@ -106,12 +106,14 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
             pending.append(br)
     if not pending:
         return out
-    if quick:  # most later revisions only add the next signatures: recognised without pyHanko
-        added = added_signature_fields(data, [br[2] + br[3] for br in pending], revision_ends(data))
+    if quick:  # most later revisions add the next signatures, a few redraw a page: no pyHanko needed
+        recognised = recognise_updates(data, [br[2] + br[3] for br in pending], revision_ends(data))
         for br in pending:
-            names = added.get(br[2] + br[3])
-            if names is not None:
-                out[br] = ChangeResult(ModificationLevel.FORM_FILLING, "", names, None)
+            seen = recognised.get(br[2] + br[3])
+            if isinstance(seen, tuple):
+                out[br] = ChangeResult(ModificationLevel.FORM_FILLING, "", seen, None)
+            elif isinstance(seen, str):
+                out[br] = ChangeResult(None, seen, (), None)
         pending = [br for br in pending if br not in out]
         if not pending:
             return out

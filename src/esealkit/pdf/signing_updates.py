@@ -25,7 +25,7 @@ from typing import Any
 import pikepdf
 from lxml import etree  # type: ignore[import-untyped]
 
-__all__ = ["added_signature_fields"]
+__all__ = ["recognise_updates"]
 
 ObjGen = tuple[int, int]
 
@@ -48,25 +48,30 @@ class _Decline(Exception):
     """The update is not (only) added signatures: let pyHanko analyse it."""
 
 
-def added_signature_fields(data: bytes, covered_ends: Iterable[int],
-                           revision_ends: Sequence[int]) -> dict[int, tuple[str, ...] | None]:
-    """Per signed revision (given by where it ends): the names of the signature fields
-    added after it, when adding signed signature fields is all the later revisions did;
-    otherwise None.
+def recognise_updates(data: bytes, covered_ends: Iterable[int],
+                      revision_ends: Sequence[int]) -> dict[int, tuple[str, ...] | str | None]:
+    """Per signed revision (given by where it ends), what the later revisions did, when it
+    is one of two plain cases: the names of the signature fields they added, when adding
+    signed signature fields is all they did; or why they must be refused, when one of them
+    redrew a page's content (which no rule of pyHanko's, nor any DocMDP level, permits).
+    None otherwise: pyHanko's analysis decides.
 
     ``revision_ends`` are the offsets where the file's revisions end (after ``%%EOF``).
     Each revision is opened once and each pair of consecutive revisions compared once,
     however many signatures ask.
     """
-    out: dict[int, tuple[str, ...] | None] = {}
+    out: dict[int, tuple[str, ...] | str | None] = {}
     opened: dict[int, pikepdf.Pdf] = {}
-    steps: dict[int, list[str] | None] = {}  # revision end -> fields the next revision adds
+    steps: dict[int, list[str] | str | None] = {}  # revision index -> what the next revision did
 
-    def step(i: int) -> list[str] | None:
+    def step(i: int) -> list[str] | str | None:
         if i not in steps:
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
-                steps[i] = _added_fields(old, new, data, revision_ends[i])
+                try:
+                    steps[i] = _added_fields(old, new, data, revision_ends[i])
+                except _Decline:
+                    steps[i] = _content_redrawn(old, new)
             except Exception:  # qpdf on a damaged object, or _Decline: pyHanko decides either way
                 steps[i] = None
         return steps[i]
@@ -76,16 +81,14 @@ def added_signature_fields(data: bytes, covered_ends: Iterable[int],
             if end not in revision_ends or end == revision_ends[-1]:
                 out[end] = None
                 continue
-            names: list[str] = []
-            for i in range(revision_ends.index(end), len(revision_ends) - 1):
-                added = step(i)
-                if added is None:
-                    break
-                names.extend(added)
+            done = [step(i) for i in range(revision_ends.index(end), len(revision_ends) - 1)]
+            refused = [d for d in done if isinstance(d, str)]
+            if refused:
+                out[end] = refused[0]
+            elif any(d is None for d in done):
+                out[end] = None
             else:
-                out[end] = tuple(sorted(names))
-                continue
-            out[end] = None
+                out[end] = tuple(sorted(name for d in done if isinstance(d, list) for name in d))
     finally:
         for pdf in opened.values():
             pdf.close()
@@ -104,25 +107,7 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int)
     _same_document(old, new)
     _check_signed_fields(old)
     old_xref, new_xref = _xref(old), _xref(new)
-    if not old_xref.keys() <= new_xref.keys():
-        raise _Decline("an object of the earlier revision is gone")
-    added: dict[ObjGen, Any] = {}
-    changed: dict[ObjGen, tuple[Any, Any]] = {}
-    for og, entry in new_xref.items():
-        if old_xref.get(og) == entry:
-            # The same place in the same bytes: the same object.  (A stream whose /Length
-            # is another object read differently only if that object changed, which the
-            # whitelist below refuses.)
-            continue
-        obj = new.get_object(og)
-        if _structural(obj):
-            continue
-        if og not in old_xref:
-            added[og] = obj
-            continue
-        prev = old.get_object(og)
-        if not _same(prev, obj):
-            changed[og] = (prev, obj)
+    added, changed = _diff(old, new, old_xref, new_xref)
     if not added or len(added) > _MAX_ADDED:
         raise _Decline("nothing or too much added")
     _check_not_referenced(old, old_xref, data, old_end, added)
@@ -150,6 +135,60 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int)
     new_metadata = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page)
     _check_reachable(added, [*fresh, *new_metadata])
     return names
+
+
+def _diff(old: pikepdf.Pdf, new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]],
+          new_xref: dict[ObjGen, tuple[int, int, int]]) -> tuple[dict[ObjGen, Any], dict[ObjGen, tuple[Any, Any]]]:
+    """The objects ``new`` adds, and those it changes (before, after)."""
+    if not old_xref.keys() <= new_xref.keys():
+        raise _Decline("an object of the earlier revision is gone")
+    added: dict[ObjGen, Any] = {}
+    changed: dict[ObjGen, tuple[Any, Any]] = {}
+    for og, entry in new_xref.items():
+        if old_xref.get(og) == entry:
+            # The same place in the same bytes: the same object.  (A stream whose /Length
+            # is another object read differently only if that object changed, which the
+            # whitelist below refuses.)
+            continue
+        obj = new.get_object(og)
+        if _structural(obj):
+            continue
+        if og not in old_xref:
+            added[og] = obj
+            continue
+        prev = old.get_object(og)
+        if not _same(prev, obj):
+            changed[og] = (prev, obj)
+    return added, changed
+
+
+def _content_redrawn(old: pikepdf.Pdf, new: pikepdf.Pdf) -> str | None:
+    """Why ``new`` must be refused when it redraws a page of ``old``: the page's /Contents
+    changed, or one of its content streams was rewritten.  None when neither happened."""
+    _, changed = _diff(old, new, _xref(old), _xref(new))
+    streams: dict[ObjGen, int] | None = None
+    for og, (prev, obj) in changed.items():
+        if isinstance(prev, pikepdf.Stream):
+            if streams is None:
+                streams = _content_streams(old)
+            if og in streams:
+                return f"the content stream of page {streams[og]} (object {og[0]}) was rewritten after signing"
+        elif isinstance(prev, pikepdf.Dictionary) and prev.get("/Type") == "/Page":
+            if _value_text(prev.get("/Contents")) != _value_text(obj.get("/Contents")):
+                return f"the content of a page (object {og[0]}) was redrawn after signing"
+    return None
+
+
+def _content_streams(pdf: pikepdf.Pdf) -> dict[ObjGen, int]:
+    """Each page's content streams, by object, with the page's number (from 1)."""
+    out: dict[ObjGen, int] = {}
+    for number, page in enumerate(pdf.pages, start=1):
+        contents = page.obj.get("/Contents")
+        items = contents if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+        for item in items:
+            if isinstance(item, pikepdf.Object) and item.is_indirect:
+                out.setdefault(item.objgen, number)
+    return out
 
 
 def _same_document(old: pikepdf.Pdf, new: pikepdf.Pdf) -> None:
