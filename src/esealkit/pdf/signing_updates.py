@@ -265,18 +265,18 @@ def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, in
 
 
 def _refers_to(data: bytes, end: int, number: int, generation: int) -> bool:
-    digits = b"%d" % number
+    # The number's digits followed by a separator: a literal search in C; hex strings,
+    # where the digits are everywhere, hold no separators.
+    candidates = re.compile(rb"%d(?=[\x00\t\n\x0c\r %%])" % number)
     rest = re.compile(rb"%s\+?0*%d%sR" % (_SEPARATOR, generation, _SEPARATOR))
-    pos = data.find(digits, 0, end)
-    while pos != -1:
-        before = pos
+    for m in candidates.finditer(data, 0, end):
+        before = m.start()
         while before > 0 and data[before - 1] == 0x30:  # leading zeros
             before -= 1
         if before > 0 and data[before - 1] == 0x2B:  # a plus sign
             before -= 1
-        if (before == 0 or not data[before - 1:before].isdigit()) and rest.match(data, pos + len(digits), end):
+        if (before == 0 or not data[before - 1:before].isdigit()) and rest.match(data, m.end(), end):
             return True
-        pos = data.find(digits, pos + 1, end)
     return False
 
 
