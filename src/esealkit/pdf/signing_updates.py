@@ -120,7 +120,6 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int)
     fresh = new_fields[len(old_fields):]
     names: list[str] = []
     widgets_by_page: dict[ObjGen, list[ObjGen]] = {}
-    signature_values: list[ObjGen] = []
     for og in fresh:
         field = added.get(og)
         if field is None:
@@ -130,7 +129,6 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int)
             raise _Decline("a field name is used twice")
         names.append(name)
         widgets_by_page.setdefault(field.P.objgen, []).append(og)
-        signature_values.append(field.V.objgen)
 
     new_metadata = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page)
     _check_reachable(added, [*fresh, *new_metadata])
