@@ -4,17 +4,26 @@
     >>> for source, report in pool.run(sources): ...                        # doctest: +SKIP
 
 Unlike :class:`concurrent.futures.ProcessPoolExecutor`, a worker that dies takes only
-the file it was on with it: the parent knows which file each worker is on (workers
-verify their chunks in order and report each file), gives that file an INDETERMINATE
-report saying why, hands the rest of the worker's chunks to a fresh worker and goes on.
-A file running past ``timeout`` seconds gets its worker killed the same way.  Workers are
-sent chunks of files ahead of time so they never wait; results come back in completion
-order, one message per file.
+the file it was on with it: each worker writes the number of the file it is verifying,
+and when it started, into a few bytes of memory it shares with the parent.  When a
+worker dies, the parent gives that file an INDETERMINATE report saying why, hands the
+worker's other files to a fresh worker and goes on; a file running past ``timeout``
+seconds gets its worker killed the same way.
+
+What the pool costs per document is kept small, because it is paid on every core on top
+of verification: the parent sends chunks of files ahead of time so workers never wait,
+and a worker sends back one message per chunk (all its reports, pickled together), not
+one per file; chunks are sized from the measured time per document so that a chunk takes
+about :data:`CHUNK_SECONDS` (the per-message cost is spread over many fast documents,
+while the last chunks of a run stay short enough to keep every core busy to the end).
+A chunk that turns out slow sends its reports every :data:`FLUSH_SECONDS`, so results
+still stream.  Results come back in completion order.
 """
 
 from __future__ import annotations
 
 import collections
+import gc
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -35,14 +44,30 @@ from esealkit.batch.worker import (
 from esealkit.engine import Verifier
 from esealkit.report import DocumentReport
 
-__all__ = ["LocalPool"]
+__all__ = ["CHUNK_SECONDS", "FLUSH_SECONDS", "LocalPool"]
+
+CHUNK_SECONDS = 0.025  # how long an adaptively sized chunk should take a worker
+FLUSH_SECONDS = 0.1  # a worker sends what it has at least this often
+MAX_CHUNK = 256  # however fast documents are: a crash retries at most this many
+# Before anything is measured.  A run of a handful of files goes to one worker in input
+# order, as it always did (and the workers beyond the first are not needed for it).
+FIRST_CHUNK = 8
+
+# The shared slot of a worker: the number of the file it is verifying, and the
+# time.monotonic() at which it started (0.0 between files).  The clock is system-wide.
+_SEQ = 0
+_STARTED = 1
 
 
-def _worker_main(conn: Any, verifier: Verifier, lines: bool) -> None:
-    """A worker: verify chunks as they come, one result message per file, until ``None``."""
+def _worker_main(conn: Any, verifier: Verifier, lines: bool, slot: Any) -> None:
+    """A worker: verify chunks as they come and send back, per chunk, the list of
+    ``(seq, report)`` and the seconds they took, until ``None``."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    # What was inherited from the parent is never garbage here; keeping it out of
+    # collections saves their time and the copying of the pages they touch.
+    gc.freeze()
     while True:
         try:
             chunk = conn.recv()
@@ -50,41 +75,79 @@ def _worker_main(conn: Any, verifier: Verifier, lines: bool) -> None:
             return
         if chunk is None:
             return
-        for seq, source in chunk:
+        results: list[tuple[int, DocumentReport | ReportLine]] = []
+        began = flushed = time.monotonic()
+        for i, (seq, source) in enumerate(chunk):
+            # Time first, then the number: a reader that sees the new number sees its time.
+            slot[_STARTED] = time.monotonic()
+            slot[_SEQ] = seq
             report = verify_source(verifier, source)
-            conn.send((seq, as_line(report) if lines else report))
+            slot[_STARTED] = 0.0
+            results.append((seq, as_line(report) if lines else report))
+            now = time.monotonic()
+            if now - flushed >= FLUSH_SECONDS and i + 1 < len(chunk):
+                conn.send((results, now - began))
+                results = []
+                began = flushed = now
+        conn.send((results, time.monotonic() - began))
 
 
 @dataclass
 class _Worker:
     process: Any
     conn: Any
+    slot: Any  # shared doubles: [_SEQ, _STARTED]
     queue: collections.deque[tuple[int, Source]] = field(default_factory=collections.deque)
-    since: float = 0.0  # when the file at the head of the queue started (about)
+
+    def current(self) -> tuple[int, float] | None:
+        """(seq, started) of the file the worker is verifying right now, if any."""
+        while True:
+            seq, started = self.slot[_SEQ], self.slot[_STARTED]
+            if self.slot[_SEQ] == seq:  # not torn by the worker moving on meanwhile
+                return (int(seq), started) if started else None
 
 
 class LocalPool:
-    """``jobs`` worker processes verifying with copies of ``verifier``."""
+    """``jobs`` worker processes verifying with copies of ``verifier``.
 
-    def __init__(self, verifier: Verifier, *, jobs: int | None = None, chunk_size: int = 8,
+    ``chunk_size`` fixes how many files travel together; ``None`` (the default) sizes
+    chunks from the measured time per document.
+    """
+
+    def __init__(self, verifier: Verifier, *, jobs: int | None = None, chunk_size: int | None = None,
                  timeout: float | None = None, start_method: str | None = None, lines: bool = False) -> None:
         self.verifier = verifier
         self.lines = lines  # workers send ReportLine (serialised) instead of DocumentReport
         self.jobs = max(1, jobs or os.cpu_count() or 1)
-        self.chunk_size = max(1, chunk_size)
+        self.chunk_size = max(1, chunk_size) if chunk_size is not None else None
         self.timeout = timeout
         methods = multiprocessing.get_all_start_methods()
         # fork starts a worker in milliseconds with everything imported; spawn elsewhere.
         self._ctx = multiprocessing.get_context(start_method or ("fork" if "fork" in methods else "spawn"))
         self.crashes = 0
         self.timeouts = 0
+        self._per_doc: float | None = None  # seconds per document, a moving average
 
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(target=_worker_main, args=(child, self.verifier, self.lines), daemon=True)  # type: ignore[attr-defined]
+        slot = self._ctx.RawArray("d", 2)
+        process = self._ctx.Process(target=_worker_main, args=(child, self.verifier, self.lines, slot),  # type: ignore[attr-defined]
+                                    daemon=True)
         process.start()
         child.close()
-        return _Worker(process, parent)
+        return _Worker(process, parent, slot)
+
+    def _chunk_size(self) -> int:
+        if self.chunk_size is not None:
+            return self.chunk_size
+        if self._per_doc is None:
+            return FIRST_CHUNK
+        return max(1, min(MAX_CHUNK, round(CHUNK_SECONDS / max(self._per_doc, 1e-6))))
+
+    def _measured(self, count: int, seconds: float) -> None:
+        if count:
+            per_doc = seconds / count
+            self._per_doc = per_doc if self._per_doc is None else 0.8 * self._per_doc + 0.2 * per_doc
 
     def run(self, sources: Iterable[Source]) -> Iterator[tuple[Source, DocumentReport | ReportLine]]:
         """(source, report) for every source, in completion order (a :class:`ReportLine`
@@ -96,12 +159,12 @@ class LocalPool:
         workers = [self._start() for _ in range(self.jobs)]
         exhausted = False
 
-        def next_chunk() -> list[tuple[int, Source]]:
+        def next_chunk(size: int) -> list[tuple[int, Source]]:
             nonlocal exhausted
             chunk: list[tuple[int, Source]] = []
-            while retry and len(chunk) < self.chunk_size:
+            while retry and len(chunk) < size:
                 chunk.append(retry.popleft())
-            while not exhausted and len(chunk) < self.chunk_size:
+            while not exhausted and len(chunk) < size:
                 item = next(todo, None)
                 if item is None:
                     exhausted = True
@@ -110,9 +173,10 @@ class LocalPool:
             return chunk
 
         def feed(w: _Worker) -> None:
-            # Keep each worker one chunk ahead so it never waits for the parent.
-            while len(w.queue) <= self.chunk_size:
-                chunk = next_chunk()
+            # Two chunks ahead: the worker starts the next as soon as it sends one back.
+            size = self._chunk_size()
+            while len(w.queue) < 2 * size:
+                chunk = next_chunk(size)
                 if not chunk:
                     return
                 try:
@@ -120,35 +184,49 @@ class LocalPool:
                 except (OSError, ValueError):  # the worker died; it is replaced once seen dead
                     retry.extendleft(reversed(chunk))
                     return
-                if not w.queue:
-                    w.since = time.monotonic()
                 w.queue.extend(chunk)
-
-        def replace(w: _Worker, report: DocumentReport) -> tuple[Source, DocumentReport | ReportLine]:
-            _seq, source = w.queue.popleft()
-            retry.extendleft(reversed(w.queue))
-            w.conn.close()
-            w.process.join(timeout=5)
-            fresh = self._start()
-            workers[workers.index(w)] = fresh
-            return source, as_line(report) if self.lines else report
 
         def drain(w: _Worker) -> Iterator[tuple[Source, DocumentReport | ReportLine]]:
             """Every result the worker has sent so far, in order."""
             try:
                 while w.queue and w.conn.poll():
-                    seq, report = w.conn.recv()
-                    head_seq, source = w.queue.popleft()
-                    assert head_seq == seq
-                    w.since = time.monotonic()
-                    yield source, report
+                    results, seconds = w.conn.recv()
+                    self._measured(len(results), seconds)
+                    for seq, report in results:
+                        head_seq, source = w.queue.popleft()
+                        assert head_seq == seq
+                        yield source, report
             except (EOFError, OSError):
                 pass
+
+        def retire(w: _Worker) -> Source:
+            """Replace a dead (or killed) worker with a fresh one; the files it had not
+            reported go to the others, except the one it was on, which is returned."""
+            on = w.current()
+            culprit = 0  # the file it was on; the oldest unreported one if between files
+            if on is not None:
+                culprit = next((i for i, (seq, _) in enumerate(w.queue) if seq == on[0]), 0)
+            _seq, source = w.queue[culprit]
+            del w.queue[culprit]
+            retry.extendleft(reversed(w.queue))
+            w.queue.clear()
+            w.conn.close()
+            w.process.join(timeout=5)
+            workers[workers.index(w)] = self._start()
+            return source
+
+        def out(source: Source, report: DocumentReport) -> tuple[Source, DocumentReport | ReportLine]:
+            return source, as_line(report) if self.lines else report
+
+        def overdue(w: _Worker, now: float) -> bool:
+            assert self.timeout is not None
+            on = w.current()
+            return on is not None and now - on[1] > self.timeout and any(seq == on[0] for seq, _ in w.queue)
 
         try:
             while True:
                 for i, w in enumerate(workers):
-                    if not w.queue and not w.process.is_alive():
+                    if not w.queue and not w.process.is_alive():  # died idle: nothing lost
                         w.conn.close()
                         workers[i] = w = self._start()
                     feed(w)
@@ -157,30 +235,35 @@ class LocalPool:
                     return
                 wait_for = None
                 if self.timeout is not None:
+                    # The soonest a file can run out of time.  A worker between files
+                    # is looked at again a time limit from now at the latest.
                     now = time.monotonic()
-                    wait_for = max(0.0, min(w.since + self.timeout - now for w in busy))
+                    ends = [on[1] + self.timeout if (on := w.current()) else now + self.timeout for w in busy]
+                    wait_for = max(0.0, min(ends) - now)
                 waitables = [w.conn for w in busy] + [w.process.sentinel for w in busy]
                 ready = set(multiprocessing.connection.wait(waitables, timeout=wait_for))
-                for w in list(busy):
-                    if w.conn in ready or w.process.sentinel in ready:
+                for w in busy:
+                    if w.conn in ready:
                         yield from drain(w)
-                    if w.queue and not w.process.is_alive():
-                        yield from drain(w)  # what it sent before dying is not the culprit
+                    if w.process.sentinel in ready and w.queue:
+                        yield from drain(w)  # what it sent before dying is not the culprit's
                         if w.queue:
                             self.crashes += 1
-                            source = w.queue[0][1]
-                            yield replace(w, crashed_report(source, f"exit code {w.process.exitcode}"))
+                            w.process.join(timeout=5)  # its pipe closes a moment before it is reaped
+                            why = f"exit code {w.process.exitcode}"
+                            source = retire(w)
+                            yield out(source, crashed_report(source, why))
                 if self.timeout is not None:
                     for w in list(workers):
-                        if w.queue and time.monotonic() - w.since > self.timeout:
+                        if w.queue and overdue(w, time.monotonic()):
                             # Results waiting unread (a slow consumer) are not a hang.
                             yield from drain(w)
-                            if w.queue and time.monotonic() - w.since > self.timeout and w.process.is_alive():
+                            if w.queue and overdue(w, time.monotonic()) and w.process.is_alive():
                                 w.process.kill()
                                 w.process.join(timeout=5)
                                 self.timeouts += 1
-                                source = w.queue[0][1]
-                                yield replace(w, timed_out_report(source, self.timeout))
+                                source = retire(w)
+                                yield out(source, timed_out_report(source, self.timeout))
         finally:
             for w in workers:
                 try:

@@ -43,6 +43,8 @@ __all__ = ["BatchVerifier"]
 
 Executor = concurrent.futures.Executor
 
+EXECUTOR_CHUNK = 8  # documents per task sent to an executor other than the pool
+
 
 def _as_sources(items: Iterable[str | os.PathLike[str] | Source]) -> Iterator[Source]:
     for item in items:
@@ -57,7 +59,9 @@ class BatchVerifier:
 
     ``timeout`` (seconds per document) is exact with the default pool; with another
     executor it is applied where a timer signal can stop the work (a worker process's main
-    thread), not in threads.  ``chunk_size`` documents travel together to a worker.
+    thread), not in threads.  ``chunk_size`` documents travel together to a worker: by
+    default the pool sizes chunks from the measured time per document, and other
+    executors get chunks of :data:`EXECUTOR_CHUNK`.
     """
 
     def __init__(
@@ -68,7 +72,7 @@ class BatchVerifier:
         validation_time: datetime | None = None,
         executor: Executor | str | None = None,
         jobs: int | None = None,
-        chunk_size: int = 8,
+        chunk_size: int | None = None,
         timeout: float | None = None,
         seal_store: Any = None,
     ) -> None:
@@ -77,7 +81,7 @@ class BatchVerifier:
         self.verifier = Verifier(trust=trust, policy=policy, validation_time=validation_time, seal_store=seal_store)
         self.executor = executor
         self.jobs = max(1, jobs or os.cpu_count() or 1)
-        self.chunk_size = max(1, chunk_size)
+        self.chunk_size = max(1, chunk_size) if chunk_size is not None else None
         self.timeout = timeout
         self.token = uuid.uuid4().hex  # names this run's verifier in workers
         self.crashes = 0
@@ -140,7 +144,7 @@ class BatchVerifier:
         chunk: list[Source] = []
         for source in sources:
             chunk.append(source)
-            if len(chunk) >= self.chunk_size:
+            if len(chunk) >= (self.chunk_size or EXECUTOR_CHUNK):
                 yield chunk
                 chunk = []
         if chunk:

@@ -1,0 +1,123 @@
+"""The default pool: results travel per chunk, yet a crash or a hang still costs exactly
+the file it happened on, results still stream, and chunks follow the documents' speed."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from esealkit.batch import BatchVerifier, LocalPool
+from esealkit.batch import pool as pool_module
+from esealkit.batch.worker import CRASH_MARKER_ENV, HANG_MARKER_ENV
+from esealkit.engine import Verifier
+from esealkit.report import Indication
+
+
+@pytest.fixture()
+def twelve(corpus, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    files = sorted((corpus.docs / "small").iterdir())[:12]
+    for p in files:
+        shutil.copy(p, folder / p.name)
+    return sorted(folder.iterdir())
+
+
+def _marker_file(folder: Path, name: str) -> tuple[Path, str]:
+    marker = f"ESEALKIT-TEST-{uuid.uuid4().hex}"
+    path = folder / name
+    path.write_bytes(b"%PDF-1.7\n% " + marker.encode() + b"\n")
+    return path, marker
+
+
+def _batch(corpus, **kw):
+    return BatchVerifier(trust=corpus.trust(), validation_time=corpus.validation_time, **kw)
+
+
+def _reference(corpus, files):
+    return {r.path: r.to_dict() for r in _batch(corpus, executor="inline").run(files)}
+
+
+def test_crash_in_the_middle_of_a_chunk_costs_that_file_only(corpus, twelve, monkeypatch):
+    """The files the worker had verified before it died, but not yet sent back, are
+    verified again elsewhere and reported once; the file it died on is the one blamed."""
+    reference = _reference(corpus, twelve)
+    crasher, marker = _marker_file(twelve[0].parent, "crash.pdf")
+    monkeypatch.setenv(CRASH_MARKER_ENV, marker)
+    files = [*twelve[:6], crasher, *twelve[6:]]
+    batch = _batch(corpus, jobs=1, chunk_size=13)  # everything in one chunk, one worker
+    paths = []
+    reports = {}
+    for r in batch.run(files):
+        paths.append(r.path)
+        reports[r.path] = r
+    assert sorted(paths) == sorted(str(p) for p in files)  # each exactly once
+    assert "worker died" in reports[str(crasher)].message
+    assert {p: r.to_dict() for p, r in reports.items() if p != str(crasher)} == reference
+    assert batch.crashes == 1
+
+
+def test_hang_in_the_middle_of_a_chunk_blames_that_file(corpus, twelve, monkeypatch):
+    reference = _reference(corpus, twelve)
+    hanger, marker = _marker_file(twelve[0].parent, "hang.pdf")
+    monkeypatch.setenv(HANG_MARKER_ENV, marker)
+    files = [*twelve[:4], hanger, *twelve[4:]]
+    batch = _batch(corpus, jobs=1, chunk_size=13, timeout=1.0)
+    reports = {r.path: r for r in batch.run(files)}
+    assert len(reports) == 13
+    assert reports[str(hanger)].indication is Indication.INDETERMINATE
+    assert "time limit of 1 s" in reports[str(hanger)].message
+    assert {p: r.to_dict() for p, r in reports.items() if p != str(hanger)} == reference
+    assert batch.timeouts == 1
+
+
+def test_results_of_a_long_chunk_stream_before_it_ends(corpus, twelve, monkeypatch):
+    """A chunk stuck on its last file has already sent what it verified before (every
+    FLUSH_SECONDS; zero here, so that it is every file and the test does not depend on
+    how fast this machine verifies)."""
+    hanger, marker = _marker_file(twelve[0].parent, "zz-hang.pdf")
+    monkeypatch.setenv(HANG_MARKER_ENV, marker)
+    monkeypatch.setattr(pool_module, "FLUSH_SECONDS", 0.0)  # workers are forked: they see it
+    batch = _batch(corpus, jobs=1, chunk_size=13, timeout=5.0)
+    started = time.monotonic()
+    arrivals = [(r.path, time.monotonic() - started) for r in batch.run([*twelve, hanger])]
+    assert [p for p, _ in arrivals[:-1]] == [str(p) for p in twelve]
+    assert arrivals[-1][0] == str(hanger)
+    assert arrivals[-2][1] < 4.0 < arrivals[-1][1]  # streamed, well before the time limit ended the chunk
+
+
+def test_lines_are_the_reports_serialised(corpus, twelve):
+    from esealkit.batch.discovery import stat_source
+
+    reference = {r.path: r for r in _batch(corpus, executor="inline").run(twelve)}
+    lines = list(_batch(corpus, jobs=2).run_lines([stat_source(str(p)) for p in twelve]))
+    assert sorted(s.path for s, _ in lines) == sorted(reference)
+    for source, line in lines:
+        assert line.path == source.path
+        assert line.indication == reference[source.path].indication.value
+
+
+def test_chunks_follow_the_measured_time_per_document():
+    pool = LocalPool(Verifier(trust=None), jobs=1)
+    assert pool._chunk_size() == pool_module.FIRST_CHUNK  # nothing measured yet
+    pool._measured(10, 10 * 0.005)  # 5 ms a document
+    assert pool._chunk_size() == round(pool_module.CHUNK_SECONDS / 0.005)
+    for _ in range(50):
+        pool._measured(10, 10 * 2.0)  # slow documents: one at a time
+    assert pool._chunk_size() == 1
+    for _ in range(50):
+        pool._measured(100, 100 * 1e-7)  # very fast ones: bounded, so a crash retries little
+    assert pool._chunk_size() == pool_module.MAX_CHUNK
+    fixed = LocalPool(Verifier(trust=None), jobs=1, chunk_size=3)
+    fixed._measured(10, 10 * 0.001)
+    assert fixed._chunk_size() == 3
+
+
+def test_adaptive_chunks_lose_nothing(corpus, corpus_files):
+    batch = _batch(corpus, jobs=2)  # chunk sizes measured as the run goes
+    paths = [r.path for r in batch.run([str(p) for p in corpus_files] * 3)]
+    assert sorted(paths) == sorted(str(p) for p in corpus_files * 3)
