@@ -18,8 +18,10 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from esealkit.pdf.changes import ChangeResult, analyse_changes
 from esealkit.pdf.reader import read_pdf, revision_ends
 from esealkit.pdf.sign import sign_pdf
-from esealkit.pdf.signing_updates import recognise_updates
-from esealkit.testing import add_annotation, add_page_text, simple_pdf
+from esealkit.pdf.seal import _add_dss
+from esealkit.pdf.sign import timestamp_pdf
+from esealkit.pdf.signing_updates import Additions, recognise_updates
+from esealkit.testing import add_annotation, add_page_text, simple_pdf, timestamper
 
 # ---------------------------------------------------------------- real signers, both analyses
 
@@ -51,7 +53,22 @@ def _shapes(pki) -> dict[str, bytes]:
         "certified, then signed": _sign(pki, _sign(pki, base, "Cert", certify=2), "Signature2"),
         "object streams, second signature": _sign(pki, _sign(pki, _with_object_streams(base), "A"), "B"),
         "object streams, text drawn": add_page_text(_sign(pki, _with_object_streams(base), "A"), "PAID"),
+        # PAdES B-LT and B-LTA: validation data and document timestamps after the signature
+        "validation data": _dss(pki, one),
+        "document timestamp": _timestamp(pki, one),
+        "validation data, then document timestamp": _timestamp(pki, _dss(pki, one)),
+        "document timestamp, then second signature": _sign(pki, _timestamp(pki, one), "Signature2"),
+        "validation data twice": _dss(pki, _timestamp(pki, _dss(pki, one))),
     }
+
+
+def _dss(pki, pdf: bytes) -> bytes:
+    signer = pki.signers["ecdsa-p256"]
+    return _add_dss(pdf, [signer.der, *pki.chain], list(pki.crls()), [])
+
+
+def _timestamp(pki, pdf: bytes) -> bytes:
+    return timestamp_pdf(pdf, timestamper=timestamper(pki.tsa, chain=pki.chain))
 
 
 def _with_object_streams(pdf: bytes) -> bytes:
@@ -70,6 +87,8 @@ def shapes(pki) -> dict[str, bytes]:
     "second signature", "third signature", "visible second signature", "second signature on page 2",
     "text drawn after signing", "annotation after signing", "text drawn, then signed", "signed, then annotated",
     "certified, then signed", "object streams, second signature", "object streams, text drawn",
+    "validation data", "document timestamp", "validation data, then document timestamp",
+    "document timestamp, then second signature", "validation data twice",
 ])
 def test_quick_verdict_is_pyhankos(shapes, shape):
     quick, full = _both(shapes[shape])
@@ -84,19 +103,23 @@ def _verdict(result: ChangeResult | str) -> object:
     return (result.level, bool(result.suspicious), result.changed_fields, result.docmdp, result.refilled)
 
 
-@pytest.mark.parametrize(("shape", "recognised"), [
-    ("second signature", {"Signature2"}),
-    ("third signature", {"Signature2", "Signature3"}),
-    ("visible second signature", {"Visible"}),
-    ("second signature on page 2", {"B"}),
-    ("object streams, second signature", {"B"}),
+@pytest.mark.parametrize(("shape", "recognised", "level"), [
+    ("second signature", {"Signature2"}, ModificationLevel.FORM_FILLING),
+    ("third signature", {"Signature2", "Signature3"}, ModificationLevel.FORM_FILLING),
+    ("visible second signature", {"Visible"}, ModificationLevel.FORM_FILLING),
+    ("second signature on page 2", {"B"}, ModificationLevel.FORM_FILLING),
+    ("object streams, second signature", {"B"}, ModificationLevel.FORM_FILLING),
+    ("validation data", set(), ModificationLevel.LTA_UPDATES),
+    ("document timestamp", set(), ModificationLevel.LTA_UPDATES),
+    ("validation data, then document timestamp", set(), ModificationLevel.LTA_UPDATES),
+    ("document timestamp, then second signature", {"Signature2"}, ModificationLevel.FORM_FILLING),
 ])
-def test_signature_additions_are_recognised(shapes, shape, recognised):
+def test_signature_additions_are_recognised(shapes, shape, recognised, level):
     data = shapes[shape]
     doc = read_pdf(data)
     ends = [s.covered_end for s in doc.signatures if not doc.covers_whole_file(s)]
-    found = recognise_updates(data, ends, revision_ends(data))
-    assert found[min(ends)] is not None and set(found[min(ends)]) == recognised
+    found = recognise_updates(data, ends, revision_ends(data))[min(ends)]
+    assert isinstance(found, Additions) and set(found.fields) == recognised and found.level is level
 
 
 @pytest.mark.parametrize("shape", ["text drawn after signing", "text drawn, then signed", "object streams, text drawn"])
@@ -196,10 +219,13 @@ def signed(pki) -> _Signed:
 
 
 def _recognised(signed: _Signed, objects: dict[int, bytes], **kwargs) -> tuple[str, ...] | None:
+    """The fields the recogniser says ``objects`` add to ``signed``, or None when it declines."""
     data = _update(signed.pdf, objects, **kwargs)
     end = revision_ends(signed.pdf)[-1]
     assert end in revision_ends(data)
-    return recognise_updates(data, [end], revision_ends(data))[end]
+    found = recognise_updates(data, [end], revision_ends(data))[end]
+    assert not isinstance(found, str)
+    return found.fields if found is not None else None
 
 
 def test_hand_written_signature_update_is_recognised(signed):
@@ -267,7 +293,6 @@ def test_declines_a_freed_object(signed):
     ("a locked field", b" /Lock << /Action /All >>", _SIG),
     ("a value that is not a signature", b"", b"<< /Type /Annot >>"),
     ("a signature with a DocMDP transform", b"", _SIG.replace(b"/Type /Sig", b"/Type /Sig /Reference []")),
-    ("a document timestamp", b"", _SIG.replace(b"/Type /Sig", b"/Type /DocTimeStamp")),
 ])
 def test_declines_a_field_that_is_more_than_a_signature(signed, what, field_extra, value):
     assert _recognised(signed, signed.honest(field_extra, value)) is None, what
@@ -363,3 +388,33 @@ def test_a_content_stream_rewritten_in_place_is_refused(signed):
     assert isinstance(found, str) and "content stream of page 1" in found
     first = read_pdf(signed.pdf).signatures[0].byte_range
     assert analyse_changes(data, [first], quick=False)[first].level is None  # pyHanko refuses it too
+
+
+def _with_dss(signed: _Signed, dss: bytes, extra: dict[int, bytes]) -> dict[int, bytes]:
+    number = signed.size + 10
+    return {number: dss, **extra,
+            signed.catalog: signed.catalog_text.replace(b"<<", b"<< /DSS %d 0 R" % number, 1)}
+
+
+def test_new_validation_data_is_recognised(signed):
+    cert = signed.size + 11
+    objects = _with_dss(signed, b"<< /Certs [ %d 0 R ] >>" % cert, {cert: b"<< /Length 3 >>\nstream\nabc\nendstream"})
+    data = _update(signed.pdf, objects)
+    end = revision_ends(signed.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data))[end] == Additions(ModificationLevel.LTA_UPDATES, ())
+
+
+@pytest.mark.parametrize(("what", "dss"), [
+    ("per-signature VRI entries", b"<< /Certs [ %(cert)d 0 R ] /VRI << >> >>"),
+    ("an unknown key", b"<< /Certs [ %(cert)d 0 R ] /OpenAction %(page)d 0 R >>"),
+    ("an earlier object", b"<< /Certs [ %(page)d 0 R ] >>"),
+    ("a dictionary instead of a stream", b"<< /Certs [ %(cert)d 0 R %(dict)d 0 R ] >>"),
+])
+def test_declines_validation_data_with_more_in_it(signed, what, dss):
+    numbers = {b"cert": signed.size + 11, b"dict": signed.size + 12, b"page": signed.page}
+    extra = {numbers[b"cert"]: b"<< /Length 3 >>\nstream\nabc\nendstream"}
+    if b"%(dict)d" in dss:
+        extra[numbers[b"dict"]] = b"<< /A 1 >>"
+    if b"%(cert)d" not in dss:
+        del extra[numbers[b"cert"]]
+    assert _recognised(signed, _with_dss(signed, dss % numbers, extra)) is None, what

@@ -26,7 +26,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
 from esealkit.pdf.reader import revision_ends
-from esealkit.pdf.signing_updates import recognise_updates
+from esealkit.pdf.signing_updates import Additions, recognise_updates
 from esealkit.report import Check, SubIndication
 
 __all__ = ["ChangeResult", "analyse_changes", "changes_check", "tail_problem"]
@@ -106,12 +106,12 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
             pending.append(br)
     if not pending:
         return out
-    if quick:  # most later revisions add the next signatures, a few redraw a page: no pyHanko needed
+    if quick:  # most later revisions add signatures or validation data, a few redraw a page: no pyHanko needed
         recognised = recognise_updates(data, [br[2] + br[3] for br in pending], revision_ends(data))
         for br in pending:
             seen = recognised.get(br[2] + br[3])
-            if isinstance(seen, tuple):
-                out[br] = ChangeResult(ModificationLevel.FORM_FILLING, "", seen, None)
+            if isinstance(seen, Additions):
+                out[br] = ChangeResult(seen.level, "", seen.fields, None)
             elif isinstance(seen, str):
                 out[br] = ChangeResult(None, seen, (), None)
         pending = [br for br in pending if br not in out]

@@ -1,18 +1,21 @@
 """Later revisions that only add signatures (追加签名的修订), recognised on qpdf's object model.
 
-Most documents with revisions after a signature got them from the next signer.  Such an
-update adds one signature field (field and widget in one dictionary) with its signature
-dictionary and perhaps an appearance, appends the field to ``/AcroForm /Fields`` and the
-widget to its page's ``/Annots``, and changes nothing else.  pyHanko's difference analysis
-classifies exactly these as form filling, at about 20 ms a document in pure Python;
-recognising the shape here costs well under a millisecond.
+Most documents with revisions after a signature got them from the next signer, or from
+the same signer making the signature long-term (PAdES B-LT/B-LTA).  Such an update adds a
+signature or document timestamp field (field and widget in one dictionary) with its
+signature dictionary and perhaps an appearance, appends the field to ``/AcroForm
+/Fields`` and the widget to its page's ``/Annots``; or it adds a document security store
+(DSS: certificates, CRLs, OCSP responses); it may rewrite the Info dictionary and the XMP
+metadata; and it changes nothing else.  pyHanko's difference analysis classifies these as
+form filling (a signature) or validation data (DSS, document timestamps), at about 20 ms a
+document in pure Python; recognising the shapes here costs about a millisecond.
 
 This is a whitelist in front of pyHanko's analysis, not a second analysis: anything not
-exactly this shape (a certified document, any other changed, added or deleted object, a
-field with kids or a lock, a document timestamp, a changed Info dictionary, an object
-number that an older object already referred to) returns None, and the caller asks
-pyHanko.  The recogniser may decline what pyHanko accepts; it must never accept what
-pyHanko refuses — the tests run both on every shape they generate.
+exactly these shapes (a certified document, any other changed, added or deleted object, a
+field with kids or a lock, an existing DSS rewritten, an object number that an older
+object already referred to) is left to pyHanko.  The recogniser may decline what pyHanko
+accepts; it must never accept what pyHanko refuses — the tests run both on every shape
+they generate.  It also recognises the plainest refusal, a page's content redrawn.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pikepdf
 from lxml import etree  # type: ignore[import-untyped]
+from pyhanko.sign.diff_analysis import ModificationLevel
 
-__all__ = ["recognise_updates"]
+__all__ = ["Additions", "recognise_updates"]
 
 ObjGen = tuple[int, int]
 
@@ -44,27 +49,38 @@ _MAX_XMP = 1 << 20
 _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
 
 
+_DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
+
+
 class _Decline(Exception):
     """The update is not (only) added signatures: let pyHanko analyse it."""
 
 
+@dataclass(frozen=True)
+class Additions:
+    """What the revisions after a signature added, as pyHanko would classify it."""
+
+    level: ModificationLevel  # FORM_FILLING with a signature, else LTA_UPDATES
+    fields: tuple[str, ...]  # the signature fields added (document timestamps are not counted)
+
+
 def recognise_updates(data: bytes, covered_ends: Iterable[int],
-                      revision_ends: Sequence[int]) -> dict[int, tuple[str, ...] | str | None]:
+                      revision_ends: Sequence[int]) -> dict[int, Additions | str | None]:
     """Per signed revision (given by where it ends), what the later revisions did, when it
-    is one of two plain cases: the names of the signature fields they added, when adding
-    signed signature fields is all they did; or why they must be refused, when one of them
-    redrew a page's content (which no rule of pyHanko's, nor any DocMDP level, permits).
-    None otherwise: pyHanko's analysis decides.
+    is one of two plain cases: :class:`Additions`, when adding signatures, document
+    timestamps and validation data is all they did; or why they must be refused, when one
+    of them redrew a page's content (which no rule of pyHanko's, nor any DocMDP level,
+    permits).  None otherwise: pyHanko's analysis decides.
 
     ``revision_ends`` are the offsets where the file's revisions end (after ``%%EOF``).
     Each revision is opened once and each pair of consecutive revisions compared once,
     however many signatures ask.
     """
-    out: dict[int, tuple[str, ...] | str | None] = {}
+    out: dict[int, Additions | str | None] = {}
     opened: dict[int, pikepdf.Pdf] = {}
-    steps: dict[int, list[str] | str | None] = {}  # revision index -> what the next revision did
+    steps: dict[int, Additions | str | None] = {}  # revision index -> what the next revision did
 
-    def step(i: int) -> list[str] | str | None:
+    def step(i: int) -> Additions | str | None:
         if i not in steps:
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
@@ -88,7 +104,9 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
             elif any(d is None for d in done):
                 out[end] = None
             else:
-                out[end] = tuple(sorted(name for d in done if isinstance(d, list) for name in d))
+                additions = [d for d in done if isinstance(d, Additions)]
+                out[end] = Additions(max((a.level for a in additions), key=lambda level: level.value),
+                                     tuple(sorted(name for a in additions for name in a.fields)))
     finally:
         for pdf in opened.values():
             pdf.close()
@@ -104,9 +122,9 @@ def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
     return opened[end]
 
 
-def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int) -> list[str]:
-    """The signature fields ``new`` adds to ``old`` (the file ``data[:old_end]``); raises
-    _Decline unless that is all it does."""
+def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int) -> Additions:
+    """What ``new`` adds to ``old`` (the file ``data[:old_end]``); raises _Decline unless
+    adding signatures, document timestamps and validation data is all it does."""
     _same_document(old, new)
     _check_signed_fields(old)
     old_xref, new_xref = _xref(old), _xref(new)
@@ -117,25 +135,30 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int)
 
     old_fields, old_form = _fields(old.Root)
     new_fields, new_form = _fields(new.Root)
-    if new_fields[: len(old_fields)] != old_fields or len(new_fields) == len(old_fields):
+    if new_fields[: len(old_fields)] != old_fields:
         raise _Decline("/Fields is not the earlier list with fields appended")
     old_names = {_name(new.get_object(og)) for og in old_fields}
     fresh = new_fields[len(old_fields):]
     names: list[str] = []
+    signatures: list[str] = []
     widgets_by_page: dict[ObjGen, list[ObjGen]] = {}
     for og in fresh:
         field = added.get(og)
         if field is None:
             raise _Decline("an appended field is not a new object")
-        name = _signature_field(field, added, old_xref)
+        name, timestamp = _signature_field(field, added, old_xref)
         if name in old_names or name in names:
             raise _Decline("a field name is used twice")
         names.append(name)
+        if not timestamp:
+            signatures.append(name)
         widgets_by_page.setdefault(field.P.objgen, []).append(og)
 
-    new_metadata = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page)
-    _check_reachable(added, [*fresh, *new_metadata])
-    return names
+    roots = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page)
+    if not fresh and not roots:
+        raise _Decline("no field and no validation data added")
+    _check_reachable(added, [*fresh, *roots])
+    return Additions(ModificationLevel.FORM_FILLING if signatures else ModificationLevel.LTA_UPDATES, tuple(signatures))
 
 
 def _diff(old: pikepdf.Pdf, new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]],
@@ -318,8 +341,9 @@ def _name(field: Any) -> str:
     return str(title) if isinstance(title, pikepdf.String) else ""
 
 
-def _signature_field(field: Any, added: dict[ObjGen, Any], before: dict[ObjGen, Any] | dict[ObjGen, tuple[int, int, int]]) -> str:
-    """The name of a new, signed, merged signature field and widget; _Decline otherwise."""
+def _signature_field(field: Any, added: dict[ObjGen, Any], before: dict[ObjGen, tuple[int, int, int]]) -> tuple[str, bool]:
+    """The name of a new, signed, merged signature field and widget, and whether it holds
+    a document timestamp; _Decline otherwise."""
     if not isinstance(field, pikepdf.Dictionary) or isinstance(field, pikepdf.Stream):
         raise _Decline("a new field is not a dictionary")
     if field.get("/FT") != "/Sig" or field.get("/Subtype") != "/Widget":
@@ -332,11 +356,12 @@ def _signature_field(field: Any, added: dict[ObjGen, Any], before: dict[ObjGen, 
     value, page = field.get("/V"), field.get("/P")
     if value is None or not value.is_indirect or value.objgen not in added:
         raise _Decline("a new field is not signed by a new signature dictionary")
-    if not isinstance(value, pikepdf.Dictionary) or value.get("/Type") != "/Sig" or "/Reference" in value:
+    kind = value.get("/Type") if isinstance(value, pikepdf.Dictionary) else None
+    if kind not in ("/Sig", "/DocTimeStamp") or "/Reference" in value:
         raise _Decline("a new field's value is not a plain signature dictionary")
     if page is None or not page.is_indirect or page.objgen not in before or page.get("/Type") != "/Page":
         raise _Decline("a new widget is not on a page of the earlier revision")
-    return name
+    return name, kind == "/DocTimeStamp"
 
 
 def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tuple[Any, Any]],
@@ -346,8 +371,9 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
 
     As pyHanko's rules: the pages that get widgets (``/Annots`` only), the form (``/Fields``
     only; it is in the catalog when direct), the catalog's ``/Extensions``, ``/MarkInfo``
-    and ``/Version``, the Info dictionary and the XMP metadata stream (neither is drawn).
-    Returns the new metadata stream, when the catalog got one.
+    and ``/Version``, the Info dictionary and the XMP metadata stream (neither is drawn);
+    and the catalog's ``/DSS`` when there was none.  Returns the new objects the catalog
+    itself refers to (a new DSS or metadata stream).
     """
     if old_form is None or new_form is None:
         raise _Decline("the form dictionary appeared or vanished")
@@ -358,10 +384,10 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
     info = new.trailer.get("/Info")
     metadata = new.Root.get("/Metadata")
     pages, annots = _annotation_lists(new, widgets_by_page)
-    for og in [*pages, *annots, form]:
+    for og in [*pages, *annots, *([form] if widgets_by_page else [])]:
         if og not in changed:
             raise _Decline("a page or the form did not get the new field")
-    new_metadata: list[ObjGen] = []
+    roots: list[ObjGen] = []
     for og, (prev, obj) in changed.items():
         if og in pages:
             _only_keys_differ(prev, obj, {"/Annots"})
@@ -369,14 +395,18 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
         elif og in annots:
             _appended(prev, obj, annots[og])
         elif og == root:
-            _only_keys_differ(prev, obj, _CATALOG_KEYS | {"/Metadata"})
-            if "/Metadata" in prev and _value_text(prev.Metadata) != _value_text(obj.get("/Metadata")):
-                raise _Decline("/Metadata replaced")
-            if "/Metadata" in obj and "/Metadata" not in prev:
-                if not obj.Metadata.is_indirect or obj.Metadata.objgen not in added:
-                    raise _Decline("the new /Metadata is not a new object")
-                _check_xmp(obj.Metadata)
-                new_metadata.append(obj.Metadata.objgen)
+            _only_keys_differ(prev, obj, _CATALOG_KEYS | {"/Metadata", "/DSS"})
+            for key in ("/Metadata", "/DSS"):
+                if key in prev and _value_text(prev[key]) != _value_text(obj.get(key)):
+                    raise _Decline(f"{key} replaced")
+                if key in obj and key not in prev:
+                    if not obj[key].is_indirect or obj[key].objgen not in added:
+                        raise _Decline(f"the new {key} is not a new object")
+                    if key == "/Metadata":
+                        _check_xmp(obj[key])
+                    else:
+                        _check_dss(obj[key], added)
+                    roots.append(obj[key].objgen)
             for key in _CATALOG_KEYS - {"/AcroForm"}:
                 if isinstance(obj.get(key), pikepdf.Object) and obj.get(key).is_indirect:
                     raise _Decline(f"the catalog's {key} is indirect")
@@ -396,7 +426,25 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
             _check_xmp(obj)
         else:
             raise _Decline(f"object {og[0]} {og[1]} changed")
-    return new_metadata
+    return roots
+
+
+def _check_dss(dss: Any, added: dict[ObjGen, Any]) -> None:
+    """A new document security store holding only new certificates, CRLs and OCSP
+    responses (no per-signature /VRI: pyHanko knows what those may hold)."""
+    if not isinstance(dss, pikepdf.Dictionary) or isinstance(dss, pikepdf.Stream) or not set(dss.keys()) <= _DSS_KEYS:
+        raise _Decline("a DSS with more than certificates, CRLs and OCSP responses")
+    if dss.get("/Type", "/DSS") != "/DSS":
+        raise _Decline("a DSS of another type")
+    for key in _DSS_KEYS - {"/Type"}:
+        items = dss.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, pikepdf.Array) or items.is_indirect:
+            raise _Decline(f"the DSS's {key} is not a direct array")
+        for item in items:
+            if not isinstance(item, pikepdf.Stream) or item.objgen not in added:
+                raise _Decline(f"the DSS's {key} holds something else than new streams")
 
 
 def _check_xmp(stream: Any) -> None:
