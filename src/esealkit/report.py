@@ -29,6 +29,7 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from esealkit.errors import EsealkitError
@@ -328,17 +329,25 @@ class SignatureReport:
     timestamp_time: datetime | None = None
     seal: SealSummary | None = None
 
+    @cached_property
+    def _outcome(self) -> tuple[Indication, SubIndication | None, str]:
+        """The verdict, worked out once: the fields are frozen and the checks immutable,
+        and the properties below, :meth:`to_dict` and the document's verdict all need it.
+        (A frozen dataclass without slots keeps an instance ``__dict__``, where
+        ``cached_property`` stores the value without going through ``__setattr__``.)"""
+        return _verdict(self.checks)
+
     @property
     def indication(self) -> Indication:
-        return _verdict(self.checks)[0]
+        return self._outcome[0]
 
     @property
     def sub_indication(self) -> SubIndication | None:
-        return _verdict(self.checks)[1]
+        return self._outcome[1]
 
     @property
     def message(self) -> str:
-        return _verdict(self.checks)[2]
+        return self._outcome[2]
 
     def __bool__(self) -> bool:
         return self.indication is Indication.TOTAL_PASSED
@@ -348,7 +357,7 @@ class SignatureReport:
         return next((c for c in self.checks if c.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
-        indication, sub, message = _verdict(self.checks)
+        indication, sub, message = self._outcome
         return {
             "id": self.id,
             "kind": self.kind.value,
@@ -404,7 +413,7 @@ class DocumentReport:
         document-level checks (parts no signature covers, the file unreadable)."""
         checks = []
         for sig in self.signatures:
-            indication, sub, message = _verdict(sig.checks)
+            indication, sub, message = sig._outcome
             checks.append(Check(f"signature {sig.id}", indication, sub, f"{sig.id}: {message}" if message else ""))
         checks.extend(self.checks)
         if not self.signatures and not any(c.indication is not Indication.TOTAL_PASSED for c in self.checks):
@@ -413,21 +422,26 @@ class DocumentReport:
             )
         return checks
 
+    @cached_property
+    def _outcome(self) -> tuple[Indication, SubIndication | None, str]:
+        """The verdict and its message, worked out once (see :attr:`SignatureReport._outcome`)."""
+        indication, sub, message = _verdict(self._all_checks())
+        if indication is Indication.TOTAL_PASSED:
+            n = len(self.signatures)
+            message = f"{n} signature{'s' if n != 1 else ''}, all passed"
+        return indication, sub, message
+
     @property
     def indication(self) -> Indication:
-        return _verdict(self._all_checks())[0]
+        return self._outcome[0]
 
     @property
     def sub_indication(self) -> SubIndication | None:
-        return _verdict(self._all_checks())[1]
+        return self._outcome[1]
 
     @property
     def message(self) -> str:
-        indication, _, message = _verdict(self._all_checks())
-        if indication is Indication.TOTAL_PASSED:
-            n = len(self.signatures)
-            return f"{n} signature{'s' if n != 1 else ''}, all passed"
-        return message
+        return self._outcome[2]
 
     def __bool__(self) -> bool:
         return self.indication is Indication.TOTAL_PASSED
@@ -438,14 +452,14 @@ class DocumentReport:
             raise VerificationFailed(self)
 
     def to_dict(self) -> dict[str, Any]:
-        indication, sub, _ = _verdict(self._all_checks())
+        indication, sub, message = self._outcome
         return {
             "schema_version": SCHEMA_VERSION,
             "path": self.path,
             "format": self.format,
             "indication": indication.value,
             "sub_indication": sub.value if sub else None,
-            "message": self.message,
+            "message": message,
             "checks": [c.to_dict() for c in self.checks],
             "signatures": [s.to_dict() for s in self.signatures],
         }
