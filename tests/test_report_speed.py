@@ -209,3 +209,23 @@ def test_verdict_is_computed_once_per_object(monkeypatch):
         assert report.indication is Indication.TOTAL_PASSED and report.message == "2 signatures, all passed"
         assert [s.to_dict()["indication"] for s in report.signatures] == ["TOTAL_PASSED"] * 2
     assert calls == 3  # one per signature, one for the document
+
+
+def test_real_verifications_match_the_reference(tmp_path):
+    """Reports of real documents (passed, tampered, modified, revoked, malformed, unsigned,
+    not a document; with and without revocation data) against the reference."""
+    from esealkit.batch import BatchVerifier
+    from esealkit.batch.corpus import make_corpus
+    from esealkit.pki import Trust
+    from esealkit.testing import simple_pdf
+
+    info = make_corpus(tmp_path / "corpus", count=24, seed=11, jobs=1)
+    (info.docs / "unsigned.pdf").write_bytes(simple_pdf(["no signature here"]))
+    (info.docs / "notes.txt").write_bytes(b"not a document\n")
+    reports = []
+    for trust in (info.trust(), Trust.load(info.anchors)):  # the second has no CRLs: TRY_LATER
+        batch = BatchVerifier(trust=trust, validation_time=info.validation_time, executor="inline")
+        reports += list(batch.run([str(info.docs)]))
+    assert {r.indication for r in reports} == set(Indication)
+    for report in reports:
+        assert _dumps(report.to_dict()) == _dumps(_ref_document_dict(report))

@@ -6,8 +6,10 @@
 
 Each line is the document's JSON report (the ``esealkit verify`` contract) plus a
 ``file`` object with the size and modification time the file had when it was verified,
-which is what ``--resume`` matches on together with the path.  Lines are flushed as they
-are written and fsync'd in batches (every ``sync_every`` lines or ``sync_seconds``).
+which is what ``--resume`` matches on together with the path.  Each line reaches the file
+(one write, no buffering) as it is appended, so a killed run loses no reported document;
+lines are fsync'd in batches (every ``sync_every`` lines or ``sync_seconds``), which is
+what a power cut would need.
 
 A run killed mid-write leaves at most one partial last line; resuming drops it, so every
 document ends up in the journal exactly once.  A file that changed since it was reported
@@ -21,7 +23,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from esealkit.batch.discovery import Source
 from esealkit.report import DocumentReport
@@ -70,7 +72,7 @@ class Journal:
         else:
             with open(self.path, "w", encoding="utf-8"):
                 pass
-        self._file: TextIO = open(self.path, "a", encoding="utf-8")
+        self._file: BinaryIO = self._open_for_append()
         self._unsynced = 0
         self._last_sync = time.monotonic()
 
@@ -113,12 +115,21 @@ class Journal:
         os.replace(tmp, self.path)
         for p in stale:
             del self.done[p]
-        self._file = open(self.path, "a", encoding="utf-8")
+        self._file = self._open_for_append()
         return len(stale)
 
+    def _open_for_append(self) -> BinaryIO:
+        # Unbuffered: every line is written as soon as it is appended (the README promises
+        # reports in the file as they are ready, and the kill-and-resume test watches the
+        # file grow), so a text layer and a buffer would be flushed after each line anyway;
+        # one plain write() per line does the same for about 1 µs less per line.
+        return open(self.path, "ab", buffering=0)
+
     def append_line(self, line: str) -> None:
-        self._file.write(line + "\n")
-        self._file.flush()
+        data = (line + "\n").encode("utf-8")
+        written = self._file.write(data)
+        while written < len(data):  # a short write (a signal, a full disk) is rare; finish the line
+            written += self._file.write(data[written:])
         self._unsynced += 1
         if self._unsynced >= self.sync_every or time.monotonic() - self._last_sync >= self.sync_seconds:
             self.sync()
@@ -127,8 +138,7 @@ class Journal:
         self.append_line(report_line(report, source))
 
     def sync(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        os.fsync(self._file.fileno())  # nothing to flush first: the file is unbuffered
         self._unsynced = 0
         self._last_sync = time.monotonic()
 
