@@ -17,9 +17,8 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 
 from esealkit.pdf.changes import ChangeResult, analyse_changes
 from esealkit.pdf.reader import read_pdf, revision_ends
-from esealkit.pdf.sign import sign_pdf
 from esealkit.pdf.seal import _add_dss
-from esealkit.pdf.sign import timestamp_pdf
+from esealkit.pdf.sign import sign_pdf, timestamp_pdf
 from esealkit.pdf.signing_updates import Additions, recognise_updates
 from esealkit.testing import add_annotation, add_page_text, simple_pdf, timestamper
 
