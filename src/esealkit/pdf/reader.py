@@ -137,7 +137,11 @@ def read_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> PdfDocument:
     if not data.lstrip()[:5].startswith(b"%PDF-"):
         raise MalformedInput("not a PDF file (no %PDF- header)")
     try:
-        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False, suppress_warnings=True)
+        # Signatures are found through the form, not the pages: qpdf need not walk (and
+        # rewrite in memory) the whole page tree at open, which costs milliseconds on a
+        # long document.
+        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False, suppress_warnings=True,
+                           inherit_page_attributes=False)
     except pikepdf.PasswordError as exc:
         raise MalformedInput("the PDF is encrypted; esealkit verifies only unencrypted PDFs") from exc
     except (pikepdf.PdfError, ValueError, RuntimeError) as exc:
