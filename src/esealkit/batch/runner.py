@@ -16,6 +16,7 @@ are not kept: the caller decides what to hold.
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import os
 import signal
 import threading
@@ -130,6 +131,16 @@ class BatchVerifier:
     def _run_inline(self, sources: Iterable[Source]) -> Iterator[tuple[Source, DocumentReport]]:
         timed = (self.timeout is not None and hasattr(signal, "setitimer")
                  and threading.current_thread() is threading.main_thread())
+        # What is alive now (imported modules, the caller's data) outlives the run: the
+        # collector need not walk it on every full collection (about 5 % of a batch).
+        # Unfrozen afterwards, so the caller's process is left as it was.
+        gc.freeze()
+        try:
+            yield from self._verify_inline(sources, timed)
+        finally:
+            gc.unfreeze()
+
+    def _verify_inline(self, sources: Iterable[Source], timed: bool) -> Iterator[tuple[Source, DocumentReport]]:
         for source in sources:
             if timed:
                 report = verify_chunk(self.token, self.verifier, [source], self.timeout)[0]
