@@ -50,6 +50,9 @@ _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
 
 
 _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
+_STREAM_DATA_RE = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
+_NOT_PLAIN_RE = re.compile(rb"[^\t\n\r\x0c\x20-\x7e]")
+_BIG_OCTAL_RE = re.compile(rb"\\[4-7][0-7][0-7]")
 
 
 class _Decline(Exception):
@@ -85,9 +88,14 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
                 try:
+                    _check_plain_syntax(data, revision_ends[i], revision_ends[i + 1])
                     steps[i] = _added_fields(old, new, data, revision_ends[i])
                 except _Decline:
                     steps[i] = _content_redrawn(old, new)
+                if old.get_warnings() or new.get_warnings():
+                    # qpdf tolerated something (a bad token read as a string, a catalog
+                    # /Type set for it...): what it saw may not be what the file says
+                    steps[i] = None
             except Exception:  # qpdf on a damaged object, or _Decline: pyHanko decides either way
                 steps[i] = None
         return steps[i]
@@ -111,6 +119,17 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
         for pdf in opened.values():
             pdf.close()
     return out
+
+
+def _check_plain_syntax(data: bytes, start: int, end: int) -> None:
+    """The update's bytes, outside stream data, are plain printable ASCII without octal
+    escapes beyond a byte.  qpdf reads some sloppy syntax silently (a control byte in a
+    name, ``\\656`` in a string) that stricter readers, pyHanko's among them, refuse or
+    read otherwise: a parser differential is for pyHanko to judge, not this whitelist.
+    (A stream whose data holds "endstream" leaves binary bytes in view: declined too.)"""
+    text = _STREAM_DATA_RE.sub(b"stream endstream", data[start:end])
+    if _NOT_PLAIN_RE.search(text) or _BIG_OCTAL_RE.search(text):
+        raise _Decline("bytes a strict reader would refuse")
 
 
 def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
