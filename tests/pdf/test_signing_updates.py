@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 
 import pikepdf
 import pytest
@@ -417,3 +419,33 @@ def test_declines_validation_data_with_more_in_it(signed, what, dss):
     if b"%(cert)d" not in dss:
         del extra[numbers[b"cert"]]
     assert _recognised(signed, _with_dss(signed, dss % numbers, extra)) is None, what
+
+
+_CHILD = """
+import sys
+from esealkit.pdf.reader import revision_ends
+from esealkit.pdf.signing_updates import recognise_updates
+data = open(sys.argv[1], "rb").read()
+end = int(sys.argv[2])
+print(recognise_updates(data, [end], revision_ends(data))[end])
+"""
+
+
+def test_an_object_header_that_names_another_object_is_declined_without_crashing(signed, tmp_path):
+    # qpdf 12 crashed the process (a segmentation fault, not an exception) reading such a
+    # file; the recogniser checks every header before reading objects.  In a child
+    # process, so that a crash fails this test instead of ending the run.
+    meta = _metadata(signed)
+    objects = {**signed.honest(), meta: _xmp(b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><later/></x:xmpmeta>'),
+               signed.catalog: signed.catalog_text.replace(b"/Version", b"/Lang (zh) /Version", 1)}
+    data = _update(signed.pdf, objects)
+    end = revision_ends(signed.pdf)[-1]
+    header = b"\n%d 0 obj\n<< /Type /Metadata" % meta
+    assert data.count(header) == 1
+    lying = b"\n%d%s 0 obj\n<< /Type /Metadata" % (signed.catalog, b" " * (len(str(meta)) - len(str(signed.catalog))))
+    path = tmp_path / "lying.pdf"
+    path.write_bytes(data.replace(header, lying))
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(end)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "None"

@@ -53,6 +53,7 @@ _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
 _STREAM_DATA_RE = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
 _NOT_PLAIN_RE = re.compile(rb"[^\t\n\r\x0c\x20-\x7e]")
 _BIG_OCTAL_RE = re.compile(rb"\\[4-7][0-7][0-7]")
+_HEADER_RE = re.compile(rb"[\t\n\r\x0c ]*([0-9]+)[\t\n\r\x0c ]+([0-9]+)[\t\n\r\x0c ]+obj\b")
 
 
 class _Decline(Exception):
@@ -87,8 +88,10 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
         if i not in steps:
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
+                _check_plain_syntax(data, revision_ends[i], revision_ends[i + 1])
+                _check_headers(data, old)
+                _check_headers(data, new)
                 try:
-                    _check_plain_syntax(data, revision_ends[i], revision_ends[i + 1])
                     steps[i] = _added_fields(old, new, data, revision_ends[i])
                 except _Decline:
                     steps[i] = _content_redrawn(old, new)
@@ -130,6 +133,18 @@ def _check_plain_syntax(data: bytes, start: int, end: int) -> None:
     text = _STREAM_DATA_RE.sub(b"stream endstream", data[start:end])
     if _NOT_PLAIN_RE.search(text) or _BIG_OCTAL_RE.search(text):
         raise _Decline("bytes a strict reader would refuse")
+
+
+def _check_headers(data: bytes, pdf: pikepdf.Pdf) -> None:
+    """Every object the cross-reference table places in the file starts there with its
+    own ``n g obj``.  Before any object is read: qpdf 12 has been seen to crash the
+    process (not raise) on a catalog whose metadata entry led to another object's header."""
+    for (number, generation), entry in pdf.get_xref_table().items():
+        if entry.type != 1:
+            continue
+        m = _HEADER_RE.match(data, entry.offset)
+        if m is None or (int(m.group(1)), int(m.group(2))) != (number, generation):
+            raise _Decline(f"object {number} {generation} is not where the cross-reference table says")
 
 
 def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
