@@ -47,8 +47,6 @@ _STRUCTURAL_TYPES = ("/XRef", "/ObjStm")
 _MAX_ADDED = 10_000
 _MAX_XMP = 1 << 20
 _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
-
-
 _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
 _STREAM_DATA_RE = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
 _NOT_PLAIN_RE = re.compile(rb"[^\t\n\r\x0c\x20-\x7e]")
