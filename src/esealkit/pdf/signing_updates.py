@@ -80,6 +80,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
     """
     out: dict[int, Additions | str | None] = {}
     opened: dict[int, pikepdf.Pdf] = {}
+    headers: set[tuple[ObjGen, int]] = set()  # (object, offset) already found in place
     steps: dict[int, Additions | str | None] = {}  # revision index -> what the next revision did
 
     def step(i: int) -> Additions | str | None:
@@ -87,8 +88,8 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
                 _check_plain_syntax(data, revision_ends[i], revision_ends[i + 1])
-                _check_headers(data, old)
-                _check_headers(data, new)
+                _check_headers(data, old, headers)
+                _check_headers(data, new, headers)
                 try:
                     steps[i] = _added_fields(old, new, data, revision_ends[i])
                 except _Decline:
@@ -133,16 +134,17 @@ def _check_plain_syntax(data: bytes, start: int, end: int) -> None:
         raise _Decline("bytes a strict reader would refuse")
 
 
-def _check_headers(data: bytes, pdf: pikepdf.Pdf) -> None:
+def _check_headers(data: bytes, pdf: pikepdf.Pdf, checked: set[tuple[ObjGen, int]]) -> None:
     """Every object the cross-reference table places in the file starts there with its
     own ``n g obj``.  Before any object is read: qpdf 12 has been seen to crash the
     process (not raise) on a catalog whose metadata entry led to another object's header."""
     for (number, generation), entry in pdf.get_xref_table().items():
-        if entry.type != 1:
+        if entry.type != 1 or ((number, generation), entry.offset) in checked:
             continue
         m = _HEADER_RE.match(data, entry.offset)
         if m is None or (int(m.group(1)), int(m.group(2))) != (number, generation):
             raise _Decline(f"object {number} {generation} is not where the cross-reference table says")
+        checked.add(((number, generation), entry.offset))
 
 
 def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
