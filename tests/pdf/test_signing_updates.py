@@ -259,7 +259,7 @@ def test_declines_an_orphan_object(signed):
     assert _recognised(signed, objects) is None
 
 
-@pytest.mark.parametrize("spelling", [b"%d 0 R", b"%d 0 %%comment\n R", b"00%d\n0\r\nR", b"+%d +0 R"])
+@pytest.mark.parametrize("spelling", [b"%d 0 R", b"%d 0 %%comment\n R", b"00%d\n0\r\nR", b"+%d +0 R", b"%d -0 R"])
 def test_declines_a_new_object_an_earlier_one_already_referred_to(pki, spelling):
     # Before signing, the page draws a content stream that does not exist (null: nothing);
     # an update that only adds a signature must not also bring that stream to life.
@@ -449,3 +449,70 @@ def test_an_object_header_that_names_another_object_is_declined_without_crashing
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "None"
+
+
+# ---------------------------------------------- attacks a review found accepted, now declined
+
+
+def _first_revision_verdict(signed: _Signed, data: bytes) -> object:
+    end = revision_ends(signed.pdf)[-1]
+    return recognise_updates(data, [end], revision_ends(data))[end]
+
+
+@pytest.mark.parametrize("label", [b"/ObjStm /N 0 /First 0", b"/XRef /W [1 1 1] /Size 1"])
+def test_a_content_stream_labelled_as_file_structure_is_not_skipped(signed, label):
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        contents = doc.pages[0].obj.Contents.objgen[0]
+    drawn = b"BT /F1 40 Tf 72 400 Td (Amount: 9000 CNY) Tj ET"
+    objects = {**signed.honest(), contents: b"<< /Type %s /Length %d >>\nstream\n%s\nendstream" % (label, len(drawn), drawn)}
+    assert not isinstance(_first_revision_verdict(signed, _update(signed.pdf, objects)), Additions)
+
+
+def test_info_dictionary_that_a_page_also_uses_is_not_a_free_change(pki):
+    # The signed page takes its resources from the Info dictionary; an update that only
+    # "rewrites Info" swaps the form XObject the page draws.
+    base = simple_pdf(["Contract"], title="contract")
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        page = doc.pages[0].obj
+        number, info, size = page.objgen[0], doc.trailer.Info.objgen[0], int(doc.trailer.Size)
+        text, contents = bytes(page.unparse(resolved=True)), page.Contents.objgen[0]
+        font = page.Resources.Font.F1.objgen[0]
+
+    def form(words: bytes) -> bytes:
+        body = b"BT /F1 30 Tf 72 500 Td (%s) Tj ET" % words
+        return (b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
+                b"/Length %d >>\nstream\n%s\nendstream" % (font, len(body), body))
+
+    def info_dict(shown: int, other: int) -> bytes:
+        return b"<< /Title (contract) /Font << /F1 %d 0 R >> /XObject << /Im %d 0 R >> /Unused %d 0 R >>" % (
+            font, shown, other)
+
+    one, nine = size, size + 1
+    draw = b"q /Im Do Q"
+    base = _update(base, {info: info_dict(one, nine), one: form(b"Amount: 1000 CNY"), nine: form(b"Amount: 9000 CNY"),
+                          number: re.sub(rb"/Resources << /Font << /F1 \d+ 0 R >> >>", b"/Resources %d 0 R" % info, text),
+                          contents: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(draw), draw)})
+    signed = _Signed(_sign(pki, base, "Signature1"))
+    objects = {**signed.honest(), info: info_dict(nine, one)}
+    assert _first_revision_verdict(signed, _update(signed.pdf, objects)) is None
+
+
+def test_an_object_the_update_does_not_list_is_declined(pki):
+    # The signed page draws "n 0 R", which no table lists; the update puts "n 0 obj" in
+    # its bytes without listing it either: qpdf ignores it, readers that scan find it.
+    base = simple_pdf(["Contract"], title="contract")
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        page = doc.pages[0].obj
+        number, contents, size = page.objgen[0], page.Contents.objgen[0], int(doc.trailer.Size)
+        text = bytes(page.unparse(resolved=True))
+    array, ghost = size, size + 40
+    base = _update(base, {number: text.replace(b"/Contents %d 0 R" % contents, b"/Contents %d 0 R" % array),
+                          array: b"[ %d 0 R %d 0 R ]" % (contents, ghost)})
+    signed = _Signed(_sign(pki, base, "Signature1"))
+    drawn = b"BT /F1 40 Tf 72 400 Td (VOID) Tj ET"
+    hidden = signed.pdf + b"%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (ghost, len(drawn), drawn)
+    data = _update(hidden, signed.honest())
+    assert revision_ends(signed.pdf)[-1] in revision_ends(data)
+    assert _first_revision_verdict(signed, data) is None
+    assert _first_revision_verdict(signed, _update(signed.pdf, signed.honest())) == Additions(
+        ModificationLevel.FORM_FILLING, ("Late",))

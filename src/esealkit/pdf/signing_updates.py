@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,12 @@ _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
 _STREAM_DATA_RE = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
 _NOT_PLAIN_RE = re.compile(rb"[^\t\n\r\x0c\x20-\x7e]")
 _BIG_OCTAL_RE = re.compile(rb"\\[4-7][0-7][0-7]")
+# the name just before a value (the key it is the value of), separators between
+_KEY_BEFORE_RE = re.compile(rb"(/[^\x00\t\n\x0c\r %()<>\[\]{}/]*)(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])*\Z")
+# a classic cross-reference table's in-use entry (looked for anywhere: a look-alike
+# elsewhere can only make the recogniser decline)
+_XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
+_OBJ_BEFORE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+\Z")
 _HEADER_RE = re.compile(rb"[\t\n\r\x0c ]*([0-9]+)[\t\n\r\x0c ]+([0-9]+)[\t\n\r\x0c ]+obj\b")
 
 
@@ -80,7 +86,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
     """
     out: dict[int, Additions | str | None] = {}
     opened: dict[int, pikepdf.Pdf] = {}
-    headers: set[tuple[ObjGen, int]] = set()  # (object, offset) already found in place
+    headers: set[tuple[ObjGen, int]] = set()  # (object, offset) found in place before its revision's end
     steps: dict[int, Additions | str | None] = {}  # revision index -> what the next revision did
 
     def step(i: int) -> Additions | str | None:
@@ -88,8 +94,13 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
                 _check_plain_syntax(data, revision_ends[i], revision_ends[i + 1])
-                _check_headers(data, old, headers)
-                _check_headers(data, new, headers)
+                # revisions are checked shortest first, so a header found in place was
+                # found inside the shorter revision too
+                _check_headers(data, old, revision_ends[i], headers)
+                _check_headers(data, new, revision_ends[i + 1], headers)
+                _check_self_contained(old)
+                _check_xref_in_bounds(data, revision_ends[i], old)
+                _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], new)
                 try:
                     steps[i] = _added_fields(old, new, data, revision_ends[i])
                 except _Decline:
@@ -134,17 +145,78 @@ def _check_plain_syntax(data: bytes, start: int, end: int) -> None:
         raise _Decline("bytes a strict reader would refuse")
 
 
-def _check_headers(data: bytes, pdf: pikepdf.Pdf, checked: set[tuple[ObjGen, int]]) -> None:
-    """Every object the cross-reference table places in the file starts there with its
-    own ``n g obj``.  Before any object is read: qpdf 12 has been seen to crash the
-    process (not raise) on a catalog whose metadata entry led to another object's header."""
+def _check_headers(data: bytes, pdf: pikepdf.Pdf, end: int, checked: set[tuple[ObjGen, int]]) -> None:
+    """Every object the cross-reference table of the revision ending at ``end`` places
+    there starts, inside that revision, with its own ``n g obj``.  Before any object is
+    read: qpdf 12 has been seen to crash the process (not raise) on a catalog whose
+    metadata entry led to another object's header; and an entry pointing past its own
+    revision would let a later update supply the object's bytes."""
     for (number, generation), entry in pdf.get_xref_table().items():
         if entry.type != 1 or ((number, generation), entry.offset) in checked:
             continue
-        m = _HEADER_RE.match(data, entry.offset)
+        m = _HEADER_RE.match(data, entry.offset, end)
         if m is None or (int(m.group(1)), int(m.group(2))) != (number, generation):
             raise _Decline(f"object {number} {generation} is not where the cross-reference table says")
         checked.add(((number, generation), entry.offset))
+
+
+def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf) -> None:
+    """No cross-reference entry of the signed revision points at or past its end.  qpdf
+    silently drops such an entry (the object reads as null), while other readers take
+    the object from whatever bytes a later update puts there."""
+    at = data.find(b"xref", 0, end)
+    while at != -1:  # classic tables: from each "xref" to its "trailer"
+        stop = data.find(b"trailer", at, end)
+        for m in _XREF_ENTRY_RE.finditer(data, at, stop if stop != -1 else end):
+            if int(m.group(1)) >= end:
+                raise _Decline("a cross-reference entry points past the signed revision")
+        at = data.find(b"xref", at + 4, end)
+    for og, entry in old.get_xref_table().items():
+        if entry.type != 1:
+            continue
+        stream = old.get_object(og)
+        if not isinstance(stream, pikepdf.Stream) or stream.stream_dict.get("/Type") != "/XRef":
+            continue
+        widths = [int(w) for w in stream.stream_dict.get("/W", [])]
+        rows = stream.read_bytes()
+        if len(widths) != 3 or sum(widths) == 0 or len(rows) % sum(widths):
+            raise _Decline("a cross-reference stream qpdf tolerated")
+        w0, w1, _ = widths
+        for at in range(0, len(rows), sum(widths)):
+            kind = int.from_bytes(rows[at:at + w0], "big") if w0 else 1
+            offset = int.from_bytes(rows[at + w0:at + w0 + w1], "big")
+            if kind == 1 and offset >= end:
+                raise _Decline("a cross-reference entry points past the signed revision")
+
+
+def _check_update_objects_listed(data: bytes, start: int, end: int, new: pikepdf.Pdf) -> None:
+    """Every ``n g obj`` in the update's bytes is an object its cross-reference table
+    places exactly there.  An unlisted one is invisible to qpdf but found by readers that
+    scan the file for objects (a dangling reference of the signed revision would come to
+    life in them)."""
+    table = new.get_xref_table()
+    at = data.find(b"obj", start, end)
+    while at != -1:
+        m = _OBJ_BEFORE_RE.search(data, max(start, at - 32), at)
+        if m is not None and data[at - 3:at] != b"end":
+            og = (int(m.group(1)), int(m.group(2)))
+            entry = table.get(og)
+            if entry is None or entry.type != 1 or entry.offset not in (m.start(), m.start(1)):
+                raise _Decline(f"object {og[0]} {og[1]} in the update is not in its cross-reference table")
+        at = data.find(b"obj", at + 3, end)
+
+
+def _check_self_contained(old: pikepdf.Pdf) -> None:
+    """qpdf reads every object of the signed revision (as cut at its end) without a
+    complaint: an object whose stream data ran on past the revision would be read from
+    the later bytes in the whole file, where the comparison below takes it as unchanged."""
+    for og, entry in old.get_xref_table().items():
+        if entry.type in (1, 2):
+            obj = old.get_object(og)
+            if isinstance(obj, pikepdf.Stream):
+                obj.read_raw_bytes()
+    if old.get_warnings():
+        raise _Decline("qpdf could not read the signed revision cleanly")
 
 
 def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
@@ -165,7 +237,7 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int)
     added, changed = _diff(old, new, old_xref, new_xref)
     if not added or len(added) > _MAX_ADDED:
         raise _Decline("nothing or too much added")
-    _check_not_referenced(old, old_xref, data, old_end, added)
+    _check_not_referenced(old, old_xref, data, old_end, new_xref.keys() - old_xref.keys())
 
     old_fields, old_form = _fields(old.Root)
     new_fields, new_form = _fields(new.Root)
@@ -188,7 +260,8 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int)
             signatures.append(name)
         widgets_by_page.setdefault(field.P.objgen, []).append(og)
 
-    roots = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page)
+    roots = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page,
+                           (data, old_end, old_xref))
     if not fresh and not roots:
         raise _Decline("no field and no validation data added")
     _check_reachable(added, [*fresh, *roots])
@@ -200,6 +273,7 @@ def _diff(old: pikepdf.Pdf, new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, 
     """The objects ``new`` adds, and those it changes (before, after)."""
     if not old_xref.keys() <= new_xref.keys():
         raise _Decline("an object of the earlier revision is gone")
+    structure = _structure(new, new_xref, old_xref)
     added: dict[ObjGen, Any] = {}
     changed: dict[ObjGen, tuple[Any, Any]] = {}
     for og, entry in new_xref.items():
@@ -209,10 +283,9 @@ def _diff(old: pikepdf.Pdf, new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, 
             # whitelist below refuses.)
             continue
         obj = new.get_object(og)
-        if _structural(obj):
-            continue
         if og not in old_xref:
-            added[og] = obj
+            if og not in structure:
+                added[og] = obj
             continue
         prev = old.get_object(og)
         if not _same(prev, obj):
@@ -300,7 +373,7 @@ def _check_signed_fields(old: pikepdf.Pdf) -> None:
 
 
 def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]], data: bytes, old_end: int,
-                          added: dict[ObjGen, Any]) -> None:
+                          added: Collection[ObjGen]) -> None:
     """No object of the signed revision already referred to an object number the update
     defines: such a dangling reference reads as null when signing and as the new object
     after, changing the old object's meaning without changing its bytes.
@@ -318,28 +391,68 @@ def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, in
                 raise _Decline("an earlier object refers to a new one")
         return
     for og in old_xref:
-        if not added.keys().isdisjoint(_references(old.get_object(og))):
+        if not _references(old.get_object(og)).isdisjoint(added):
             raise _Decline("an earlier object refers to a new one")
+
+
+def _check_only_referred_as(signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]]], og: ObjGen,
+                            key: bytes) -> None:
+    """In the signed revision, every reference to ``og`` is the value of ``key`` (the
+    trailer's /Info, the catalog's /Metadata): the object is used for nothing else.
+    Objects in object streams are not in view in the bytes: then it is pyHanko's call."""
+    data, end, xref = signed
+    if any(entry[0] != 1 for entry in xref.values()):
+        raise _Decline("object streams: where else the object is used is not in view")
+    for start in _reference_starts(data, end, *og):
+        m = _KEY_BEFORE_RE.search(data, max(0, start - 64), start)
+        if m is None or m.group(1) != key:
+            raise _Decline(f"object {og[0]} {og[1]} is used as more than {key.decode()}")
+
+
+def _reference_starts(data: bytes, end: int, number: int, generation: int) -> list[int]:
+    """Where ``number generation R`` (any spelling qpdf reads) starts in ``data[:end]``."""
+    candidates = re.compile(rb"%d(?=[\x00\t\n\x0c\r %%])" % number)
+    rest = re.compile(rb"%s[+-]?0*%d%sR" % (_SEPARATOR, generation, _SEPARATOR))
+    starts = []
+    for m in candidates.finditer(data, 0, end):
+        before = m.start()
+        while before > 0 and data[before - 1] == 0x30:  # leading zeros
+            before -= 1
+        if before > 0 and data[before - 1] in (0x2B, 0x2D):  # a sign
+            before -= 1
+        if (before == 0 or not data[before - 1:before].isdigit()) and rest.match(data, m.end(), end):
+            starts.append(before)
+    return starts
 
 
 def _refers_to(data: bytes, end: int, number: int, generation: int) -> bool:
     # The number's digits followed by a separator: a literal search in C; hex strings,
     # where the digits are everywhere, hold no separators.
-    candidates = re.compile(rb"%d(?=[\x00\t\n\x0c\r %%])" % number)
-    rest = re.compile(rb"%s\+?0*%d%sR" % (_SEPARATOR, generation, _SEPARATOR))
-    for m in candidates.finditer(data, 0, end):
-        before = m.start()
-        while before > 0 and data[before - 1] == 0x30:  # leading zeros
-            before -= 1
-        if before > 0 and data[before - 1] == 0x2B:  # a plus sign
-            before -= 1
-        if (before == 0 or not data[before - 1:before].isdigit()) and rest.match(data, m.end(), end):
-            return True
-    return False
+    return bool(_reference_starts(data, end, number, generation))
 
 
-def _structural(obj: Any) -> bool:
-    return isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") in _STRUCTURAL_TYPES
+def _structure(new: pikepdf.Pdf, new_xref: dict[ObjGen, tuple[int, int, int]],
+               old_xref: dict[ObjGen, tuple[int, int, int]]) -> set[ObjGen]:
+    """The new objects that are the update's own structure, not content: the object
+    streams its compressed entries live in, and its cross-reference streams.  A stream
+    merely labelled /ObjStm or /XRef is content like any other (a viewer draws a content
+    stream whatever its /Type)."""
+    containers = {(e[1], 0) for og, e in new_xref.items() if e[0] == 2 and og not in old_xref}
+    out = set()
+    for og in new_xref.keys() - old_xref.keys():
+        obj = new.get_object(og)
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        kind = obj.stream_dict.get("/Type")
+        if (kind == "/ObjStm" and og in containers) or (kind == "/XRef" and og not in containers and _unreferenced(obj)):
+            out.add(og)
+    return out
+
+
+def _unreferenced(stream: Any) -> bool:
+    # a cross-reference stream refers to nothing but (in /Root, /Info) the catalog and Info
+    return not any(key not in ("/Root", "/Info", "/Encrypt") and isinstance(value, pikepdf.Object) and value.is_indirect
+                   for key, value in stream.stream_dict.items())
 
 
 def _same(prev: Any, obj: Any) -> bool:
@@ -400,12 +513,15 @@ def _signature_field(field: Any, added: dict[ObjGen, Any], before: dict[ObjGen, 
 
 def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tuple[Any, Any]],
                    added: dict[ObjGen, Any], old_form: Any, new_form: Any,
-                   widgets_by_page: dict[ObjGen, list[ObjGen]]) -> list[ObjGen]:
+                   widgets_by_page: dict[ObjGen, list[ObjGen]],
+                   signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]]]) -> list[ObjGen]:
     """Every changed earlier object is one a signer changes, changed only as a signer does.
 
     As pyHanko's rules: the pages that get widgets (``/Annots`` only), the form (``/Fields``
     only; it is in the catalog when direct), the catalog's ``/Extensions``, ``/MarkInfo``
-    and ``/Version``, the Info dictionary and the XMP metadata stream (neither is drawn);
+    and ``/Version``, the Info dictionary and the XMP metadata stream (neither is drawn, as
+    long as nothing but the trailer and the catalog refers to them: ``signed`` is the
+    signed revision's bytes, end and cross-reference table, where that is looked up);
     and the catalog's ``/DSS`` when there was none.  Returns the new objects the catalog
     itself refers to (a new DSS or metadata stream).
     """
@@ -453,11 +569,13 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
         elif info is not None and og == info.objgen:
             if not isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
                 raise _Decline("the Info dictionary is not a dictionary")
+            _check_only_referred_as(signed, og, b"/Info")
         elif metadata is not None and metadata.is_indirect and og == metadata.objgen:
             if old.Root.get("/Metadata") is None or old.Root.Metadata.objgen != og:
                 raise _Decline("/Metadata replaced")
             _check_xmp(prev)
             _check_xmp(obj)
+            _check_only_referred_as(signed, og, b"/Metadata")
         else:
             raise _Decline(f"object {og[0]} {og[1]} changed")
     return roots
@@ -482,8 +600,11 @@ def _check_dss(dss: Any, added: dict[ObjGen, Any]) -> None:
 
 
 def _check_xmp(stream: Any) -> None:
-    """Well-formed XMP without entities, as pyHanko requires of a rewritten metadata stream."""
-    if not isinstance(stream, pikepdf.Stream) or "/Filter" in stream.stream_dict:
+    """Well-formed XMP without entities, as pyHanko requires of a rewritten metadata
+    stream, in a plain metadata stream (nothing that would make it drawable)."""
+    if not isinstance(stream, pikepdf.Stream) or not set(stream.stream_dict.keys()) <= {"/Type", "/Subtype", "/Length"}:
+        raise _Decline("metadata is not a plain stream")
+    if stream.stream_dict.get("/Type") != "/Metadata" or stream.stream_dict.get("/Subtype") != "/XML":
         raise _Decline("metadata is not a plain stream")
     data = stream.read_raw_bytes()
     if len(data) > _MAX_XMP:
