@@ -133,12 +133,16 @@ class BatchVerifier:
                  and threading.current_thread() is threading.main_thread())
         # What is alive now (imported modules, the caller's data) outlives the run: the
         # collector need not walk it on every full collection (about 5 % of a batch).
-        # Unfrozen afterwards, so the caller's process is left as it was.
-        gc.freeze()
+        # Unfrozen afterwards, so the caller's process is left as it was; a caller that
+        # froze objects itself is left alone.
+        freeze = gc.get_freeze_count() == 0
+        if freeze:
+            gc.freeze()
         try:
             yield from self._verify_inline(sources, timed)
         finally:
-            gc.unfreeze()
+            if freeze:
+                gc.unfreeze()
 
     def _verify_inline(self, sources: Iterable[Source], timed: bool) -> Iterator[tuple[Source, DocumentReport]]:
         for source in sources:
