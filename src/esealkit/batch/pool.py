@@ -82,8 +82,9 @@ def _worker_main(conn: Any, verifier: Verifier, lines: bool, slot: Any) -> None:
             slot[_STARTED] = time.monotonic()
             slot[_SEQ] = seq
             report = verify_source(verifier, source)
-            slot[_STARTED] = 0.0
+            # encoding the report is still this file's work: a crash there is its own
             results.append((seq, as_line(report) if lines else report))
+            slot[_STARTED] = 0.0
             now = time.monotonic()
             if now - flushed >= FLUSH_SECONDS and i + 1 < len(chunk):
                 conn.send((results, now - began))
