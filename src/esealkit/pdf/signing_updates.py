@@ -50,7 +50,7 @@ _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
 _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
 _STREAM_DATA_RE = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
 _NOT_PLAIN_RE = re.compile(rb"[^\t\n\r\x0c\x20-\x7e]")
-_BIG_OCTAL_RE = re.compile(rb"\\[4-7][0-7][0-7]")
+_ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\(?![nrtbf()\\0-7\r\n])")  # and escapes the standard ignores
 # the name just before a value (the key it is the value of), separators between
 _KEY_BEFORE_RE = re.compile(rb"(/[^\x00\t\n\x0c\r %()<>\[\]{}/]*)(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])*\Z")
 # a classic cross-reference table's in-use entry (looked for anywhere: a look-alike
@@ -136,12 +136,12 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
 
 def _check_plain_syntax(data: bytes, start: int, end: int) -> None:
     """The update's bytes, outside stream data, are plain printable ASCII without octal
-    escapes beyond a byte.  qpdf reads some sloppy syntax silently (a control byte in a
+    escapes beyond a byte or escapes of ordinary characters.  qpdf reads some sloppy syntax silently (a control byte in a
     name, ``\\656`` in a string) that stricter readers, pyHanko's among them, refuse or
     read otherwise: a parser differential is for pyHanko to judge, not this whitelist.
     (A stream whose data holds "endstream" leaves binary bytes in view: declined too.)"""
     text = _STREAM_DATA_RE.sub(b"stream endstream", data[start:end])
-    if _NOT_PLAIN_RE.search(text) or _BIG_OCTAL_RE.search(text):
+    if _NOT_PLAIN_RE.search(text) or _ODD_ESCAPE_RE.search(text):
         raise _Decline("bytes a strict reader would refuse")
 
 
