@@ -98,8 +98,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                 # found inside the shorter revision too
                 _check_headers(data, old, revision_ends[i], headers)
                 _check_headers(data, new, revision_ends[i + 1], headers)
-                _check_self_contained(old)
-                _check_xref_in_bounds(data, revision_ends[i], old)
+                _check_xref_in_bounds(data, revision_ends[i], old, _check_self_contained(old))
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], new)
                 try:
                     steps[i] = _added_fields(old, new, data, revision_ends[i])
@@ -160,7 +159,7 @@ def _check_headers(data: bytes, pdf: pikepdf.Pdf, end: int, checked: set[tuple[O
         checked.add(((number, generation), entry.offset))
 
 
-def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf) -> None:
+def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf, xref_streams: list[ObjGen]) -> None:
     """No cross-reference entry of the signed revision points at or past its end.  qpdf
     silently drops such an entry (the object reads as null), while other readers take
     the object from whatever bytes a later update puts there."""
@@ -171,12 +170,8 @@ def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf) -> None:
             if int(m.group(1)) >= end:
                 raise _Decline("a cross-reference entry points past the signed revision")
         at = data.find(b"xref", at + 4, end)
-    for og, entry in old.get_xref_table().items():
-        if entry.type != 1:
-            continue
+    for og in xref_streams:
         stream = old.get_object(og)
-        if not isinstance(stream, pikepdf.Stream) or stream.stream_dict.get("/Type") != "/XRef":
-            continue
         widths = [int(w) for w in stream.stream_dict.get("/W", [])]
         rows = stream.read_bytes()
         if len(widths) != 3 or sum(widths) == 0 or len(rows) % sum(widths):
@@ -206,17 +201,20 @@ def _check_update_objects_listed(data: bytes, start: int, end: int, new: pikepdf
         at = data.find(b"obj", at + 3, end)
 
 
-def _check_self_contained(old: pikepdf.Pdf) -> None:
+def _check_self_contained(old: pikepdf.Pdf) -> list[ObjGen]:
     """qpdf reads every object of the signed revision (as cut at its end) without a
     complaint: an object whose stream data ran on past the revision would be read from
-    the later bytes in the whole file, where the comparison below takes it as unchanged."""
+    the later bytes in the whole file, where the comparison below takes it as unchanged.
+    Returns the revision's cross-reference streams."""
+    streams = []
     for og, entry in old.get_xref_table().items():
         if entry.type in (1, 2):
-            obj = old.get_object(og)
-            if isinstance(obj, pikepdf.Stream):
-                obj.read_raw_bytes()
+            obj = old.get_object(og)  # reading an object checks that its stream ends where it says
+            if isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef":
+                streams.append(og)
     if old.get_warnings():
         raise _Decline("qpdf could not read the signed revision cleanly")
+    return streams
 
 
 def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
