@@ -119,9 +119,13 @@ def integer(buf: bytes, start: int, end: int) -> int:
     return int.from_bytes(buf[start:end], "big", signed=True)
 
 
-@functools.lru_cache(maxsize=1024)
 def oid_dotted(raw: bytes) -> str:
-    """The dotted form of OBJECT IDENTIFIER contents (memoised: a batch sees few OIDs)."""
+    """The dotted form of OBJECT IDENTIFIER contents (memoised: a batch sees few OIDs;
+    only short ones, so that hostile megabyte OIDs cannot fill the memory of a long run)."""
+    return _oid_dotted_cached(raw) if len(raw) <= _CACHED_OID_SIZE else _oid_dotted(raw)
+
+
+def _oid_dotted(raw: bytes) -> str:
     if not raw:
         raise MalformedInput("DER: an OBJECT IDENTIFIER with no content octets")
     if raw[-1] & 0x80:
@@ -141,3 +145,7 @@ def oid_dotted(raw: bytes) -> str:
     first = arcs[0]
     head = (0, first) if first < 40 else (1, first - 40) if first < 80 else (2, first - 80)
     return ".".join(map(str, (*head, *arcs[1:])))
+
+
+_CACHED_OID_SIZE = 64
+_oid_dotted_cached = functools.lru_cache(maxsize=1024)(_oid_dotted)
