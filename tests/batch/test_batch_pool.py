@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import shutil
 import time
-import uuid
-from pathlib import Path
 
 import pytest
+from batch_support import batch_for, marker_file
 
-from esealkit.batch import BatchVerifier, LocalPool
+from esealkit.batch import LocalPool
 from esealkit.batch import pool as pool_module
 from esealkit.batch.worker import CRASH_MARKER_ENV, HANG_MARKER_ENV
 from esealkit.engine import Verifier
@@ -27,29 +26,18 @@ def twelve(corpus, tmp_path):
     return sorted(folder.iterdir())
 
 
-def _marker_file(folder: Path, name: str) -> tuple[Path, str]:
-    marker = f"ESEALKIT-TEST-{uuid.uuid4().hex}"
-    path = folder / name
-    path.write_bytes(b"%PDF-1.7\n% " + marker.encode() + b"\n")
-    return path, marker
-
-
-def _batch(corpus, **kw):
-    return BatchVerifier(trust=corpus.trust(), validation_time=corpus.validation_time, **kw)
-
-
 def _reference(corpus, files):
-    return {r.path: r.to_dict() for r in _batch(corpus, executor="inline").run(files)}
+    return {r.path: r.to_dict() for r in batch_for(corpus, executor="inline").run(files)}
 
 
 def test_crash_in_the_middle_of_a_chunk_costs_that_file_only(corpus, twelve, monkeypatch):
     """The files the worker had verified before it died, but not yet sent back, are
     verified again elsewhere and reported once; the file it died on is the one blamed."""
     reference = _reference(corpus, twelve)
-    crasher, marker = _marker_file(twelve[0].parent, "crash.pdf")
+    crasher, marker = marker_file(twelve[0].parent, "crash.pdf")
     monkeypatch.setenv(CRASH_MARKER_ENV, marker)
     files = [*twelve[:6], crasher, *twelve[6:]]
-    batch = _batch(corpus, jobs=1, chunk_size=13)  # everything in one chunk, one worker
+    batch = batch_for(corpus, jobs=1, chunk_size=13)  # everything in one chunk, one worker
     paths = []
     reports = {}
     for r in batch.run(files):
@@ -63,10 +51,10 @@ def test_crash_in_the_middle_of_a_chunk_costs_that_file_only(corpus, twelve, mon
 
 def test_hang_in_the_middle_of_a_chunk_blames_that_file(corpus, twelve, monkeypatch):
     reference = _reference(corpus, twelve)
-    hanger, marker = _marker_file(twelve[0].parent, "hang.pdf")
+    hanger, marker = marker_file(twelve[0].parent, "hang.pdf")
     monkeypatch.setenv(HANG_MARKER_ENV, marker)
     files = [*twelve[:4], hanger, *twelve[4:]]
-    batch = _batch(corpus, jobs=1, chunk_size=13, timeout=1.0)
+    batch = batch_for(corpus, jobs=1, chunk_size=13, timeout=1.0)
     reports = {r.path: r for r in batch.run(files)}
     assert len(reports) == 13
     assert reports[str(hanger)].indication is Indication.INDETERMINATE
@@ -79,10 +67,10 @@ def test_results_of_a_long_chunk_stream_before_it_ends(corpus, twelve, monkeypat
     """A chunk stuck on its last file has already sent what it verified before (every
     FLUSH_SECONDS; zero here, so that it is every file and the test does not depend on
     how fast this machine verifies)."""
-    hanger, marker = _marker_file(twelve[0].parent, "zz-hang.pdf")
+    hanger, marker = marker_file(twelve[0].parent, "zz-hang.pdf")
     monkeypatch.setenv(HANG_MARKER_ENV, marker)
     monkeypatch.setattr(pool_module, "FLUSH_SECONDS", 0.0)  # workers are forked: they see it
-    batch = _batch(corpus, jobs=1, chunk_size=13, timeout=5.0)
+    batch = batch_for(corpus, jobs=1, chunk_size=13, timeout=5.0)
     started = time.monotonic()
     arrivals = [(r.path, time.monotonic() - started) for r in batch.run([*twelve, hanger])]
     assert [p for p, _ in arrivals[:-1]] == [str(p) for p in twelve]
@@ -93,8 +81,8 @@ def test_results_of_a_long_chunk_stream_before_it_ends(corpus, twelve, monkeypat
 def test_lines_are_the_reports_serialised(corpus, twelve):
     from esealkit.batch.discovery import stat_source
 
-    reference = {r.path: r for r in _batch(corpus, executor="inline").run(twelve)}
-    lines = list(_batch(corpus, jobs=2).run_lines([stat_source(str(p)) for p in twelve]))
+    reference = {r.path: r for r in batch_for(corpus, executor="inline").run(twelve)}
+    lines = list(batch_for(corpus, jobs=2).run_lines([stat_source(str(p)) for p in twelve]))
     assert sorted(s.path for s, _ in lines) == sorted(reference)
     for source, line in lines:
         assert line.path == source.path
@@ -118,6 +106,6 @@ def test_chunks_follow_the_measured_time_per_document():
 
 
 def test_adaptive_chunks_lose_nothing(corpus, corpus_files):
-    batch = _batch(corpus, jobs=2)  # chunk sizes measured as the run goes
+    batch = batch_for(corpus, jobs=2)  # chunk sizes measured as the run goes
     paths = [r.path for r in batch.run([str(p) for p in corpus_files] * 3)]
     assert sorted(paths) == sorted(str(p) for p in corpus_files * 3)

@@ -9,13 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
+from batch_support import batch_for, marker_file
 from click.testing import CliRunner
 
-from esealkit.batch import BatchVerifier, Journal, discover, read_journal
+from esealkit.batch import Journal, discover, read_journal
 from esealkit.batch.worker import CRASH_MARKER_ENV, HANG_MARKER_ENV
 from esealkit.cli.main import main
 from esealkit.report import Indication
@@ -33,26 +33,15 @@ def small_set(corpus, tmp_path):
     return folder
 
 
-def _marker_file(folder: Path, name: str) -> tuple[Path, str]:
-    marker = f"ESEALKIT-TEST-{uuid.uuid4().hex}"
-    path = folder / name
-    path.write_bytes(b"%PDF-1.7\n% " + marker.encode() + b"\n")
-    return path, marker
-
-
-def _batch(corpus, **kw):
-    return BatchVerifier(trust=corpus.trust(), validation_time=corpus.validation_time, **kw)
-
-
 def _reference(corpus, folder):
-    return {r.path: r.to_dict() for r in _batch(corpus, executor="inline").run([folder])}
+    return {r.path: r.to_dict() for r in batch_for(corpus, executor="inline").run([folder])}
 
 
 def test_worker_crash_costs_one_file(corpus, small_set, monkeypatch):
     reference = _reference(corpus, small_set)
-    crasher, marker = _marker_file(small_set, "crash.pdf")
+    crasher, marker = marker_file(small_set, "crash.pdf")
     monkeypatch.setenv(CRASH_MARKER_ENV, marker)
-    batch = _batch(corpus, jobs=2, chunk_size=4)
+    batch = batch_for(corpus, jobs=2, chunk_size=4)
     reports = {r.path: r for r in batch.run([small_set])}
     assert len(reports) == 13
     crashed = reports[str(crasher)]
@@ -64,9 +53,9 @@ def test_worker_crash_costs_one_file(corpus, small_set, monkeypatch):
 
 def test_hanging_file_times_out_and_batch_goes_on(corpus, small_set, monkeypatch):
     reference = _reference(corpus, small_set)
-    hanger, marker = _marker_file(small_set, "hang.pdf")
+    hanger, marker = marker_file(small_set, "hang.pdf")
     monkeypatch.setenv(HANG_MARKER_ENV, marker)
-    batch = _batch(corpus, jobs=2, chunk_size=3, timeout=1.0)
+    batch = batch_for(corpus, jobs=2, chunk_size=3, timeout=1.0)
     started = time.monotonic()
     reports = {r.path: r for r in batch.run([small_set])}
     assert time.monotonic() - started < 20
@@ -82,10 +71,10 @@ def test_timeout_in_a_process_pool_executor(corpus, small_set, monkeypatch):
     """With a ProcessPoolExecutor the time limit is a timer signal in the worker."""
     import concurrent.futures
 
-    hanger, marker = _marker_file(small_set, "hang.pdf")
+    hanger, marker = marker_file(small_set, "hang.pdf")
     monkeypatch.setenv(HANG_MARKER_ENV, marker)
     with concurrent.futures.ProcessPoolExecutor(2) as pool:
-        reports = {r.path: r for r in _batch(corpus, executor=pool, chunk_size=4, timeout=1.0).run([small_set])}
+        reports = {r.path: r for r in batch_for(corpus, executor=pool, chunk_size=4, timeout=1.0).run([small_set])}
     assert len(reports) == 13
     assert "time limit" in reports[str(hanger)].message
 
@@ -131,7 +120,7 @@ def test_sigkilled_run_resumed_is_complete_exactly_once(corpus, tmp_path):
     """Kill the whole run (parent and workers) mid-way, tear the last line, resume."""
     folder = tmp_path / "docs"
     shutil.copytree(corpus.docs, folder)
-    _, marker = _marker_file(folder / "small", "zz-hang.pdf")
+    _, marker = marker_file(folder / "small", "zz-hang.pdf")
     all_files = sorted(str(p) for p in folder.rglob("*") if p.is_file())
     out = tmp_path / "run.jsonl"
     env = dict(os.environ, **{HANG_MARKER_ENV: marker})
@@ -159,7 +148,7 @@ def test_sigkilled_run_resumed_is_complete_exactly_once(corpus, tmp_path):
     assert out.read_text().endswith("\n")
     assert sorted(e["path"] for e in entries) == all_files
     # The verdicts are those of an uninterrupted run.
-    fresh = {r.path: r.to_dict() for r in _batch(corpus, executor="inline").run(discover([str(folder)]))}
+    fresh = {r.path: r.to_dict() for r in batch_for(corpus, executor="inline").run(discover([str(folder)]))}
     for e in entries:
         e.pop("file")
         assert _comparable(e) == _comparable(fresh[e["path"]])
@@ -177,7 +166,7 @@ def _comparable(report: dict) -> dict:
 
 def test_a_slow_consumer_is_not_a_hang(corpus, small_set):
     """Results waiting unread while the caller is busy do not count against the time limit."""
-    batch = _batch(corpus, jobs=1, chunk_size=4, timeout=0.5)
+    batch = batch_for(corpus, jobs=1, chunk_size=4, timeout=0.5)
     reports = []
     for report in batch.run(sorted(small_set.iterdir())[:5]):
         reports.append(report)
