@@ -98,7 +98,8 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                 # found inside the shorter revision too
                 _check_headers(data, old, revision_ends[i], headers)
                 _check_headers(data, new, revision_ends[i + 1], headers)
-                _check_xref_in_bounds(data, revision_ends[i], old, _check_self_contained(old))
+                xref_streams = _check_self_contained(old)
+                _check_xref_in_bounds(data, revision_ends[i], old, xref_streams)
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], new)
                 try:
                     steps[i] = _added_fields(old, new, data, revision_ends[i])
@@ -408,7 +409,11 @@ def _check_only_referred_as(signed: tuple[bytes, int, dict[ObjGen, tuple[int, in
 
 
 def _reference_starts(data: bytes, end: int, number: int, generation: int) -> list[int]:
-    """Where ``number generation R`` (any spelling qpdf reads) starts in ``data[:end]``."""
+    """Where ``number generation R`` (any spelling qpdf reads) starts in ``data[:end]``.
+
+    Candidates are the number's digits followed by a separator, a literal search in C (a
+    regex tried at every byte of a large file costs tens of milliseconds); hex strings,
+    where digits are everywhere, hold no separators."""
     candidates = re.compile(rb"%d(?=[\x00\t\n\x0c\r %%])" % number)
     rest = re.compile(rb"%s[+-]?0*%d%sR" % (_SEPARATOR, generation, _SEPARATOR))
     starts = []
@@ -424,8 +429,6 @@ def _reference_starts(data: bytes, end: int, number: int, generation: int) -> li
 
 
 def _refers_to(data: bytes, end: int, number: int, generation: int) -> bool:
-    # The number's digits followed by a separator: a literal search in C; hex strings,
-    # where the digits are everywhere, hold no separators.
     return bool(_reference_starts(data, end, number, generation))
 
 
