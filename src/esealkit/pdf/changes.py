@@ -65,7 +65,7 @@ _TRAILING_FILLER = b"\x00\t\n\x0c\r "
 _MAX_FIELD_DEPTH = 32
 
 
-def tail_problem(data: bytes, covered_end: int) -> str | None:
+def tail_problem(data: bytes, covered_end: int, ends: tuple[int, ...] | None = None) -> str | None:
     """Why the bytes after a signed revision are not proper incremental updates, or None.
 
     A strict reader (qpdf, pyHanko) follows the last ``startxref``; bytes it never reaches
@@ -77,7 +77,8 @@ def tail_problem(data: bytes, covered_end: int) -> str | None:
     """
     if not data[covered_end:].strip(_TRAILING_FILLER):
         return None  # nothing but line ends or padding after the signed bytes
-    ends = revision_ends(data)
+    if ends is None:
+        ends = revision_ends(data)
     if not ends or data[ends[-1]:].strip(_TRAILING_FILLER):
         return "bytes after the last %%EOF: content appended after signing that no cross-reference section lists"
     pointers = [int(m.group(1)) for m in _STARTXREF_RE.finditer(data, covered_end)]
@@ -97,9 +98,10 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
     add signatures (for comparing the two).
     """
     out: dict[tuple[int, int, int, int], ChangeResult | str] = {}
+    ends = revision_ends(data)
     pending = []
     for br in byte_ranges:
-        problem = tail_problem(data, br[2] + br[3])
+        problem = tail_problem(data, br[2] + br[3], ends)
         if problem is not None:
             out[br] = ChangeResult(None, problem, (), None)
         else:
@@ -107,7 +109,7 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
     if not pending:
         return out
     if quick:  # most later revisions add signatures or validation data, a few redraw a page: no pyHanko needed
-        recognised = recognise_updates(data, [br[2] + br[3] for br in pending], revision_ends(data))
+        recognised = recognise_updates(data, [br[2] + br[3] for br in pending], ends)
         for br in pending:
             seen = recognised.get(br[2] + br[3])
             if isinstance(seen, Additions):
