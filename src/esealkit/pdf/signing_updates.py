@@ -166,10 +166,13 @@ def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf, xref_streams:
     the object from whatever bytes a later update puts there."""
     at = data.find(b"xref", 0, end)
     while at != -1:  # classic tables: from each "xref" to its "trailer"
-        stop = data.find(b"trailer", at, end)
-        for m in _XREF_ENTRY_RE.finditer(data, at, stop if stop != -1 else end):
-            if int(m.group(1)) >= end:
-                raise _Decline("a cross-reference entry points past the signed revision")
+        # "startxref" is not a table: scanning on from it to the next revision's trailer
+        # would read a whole revision (its 10 KB hex /Contents) for nothing
+        if data[max(0, at - 5):at] != b"start":
+            stop = data.find(b"trailer", at, end)
+            for m in _XREF_ENTRY_RE.finditer(data, at, stop if stop != -1 else end):
+                if int(m.group(1)) >= end:
+                    raise _Decline("a cross-reference entry points past the signed revision")
         at = data.find(b"xref", at + 4, end)
     for og in xref_streams:
         stream = old.get_object(og)
