@@ -57,6 +57,9 @@ _KEY_BEFORE_RE = re.compile(rb"(/[^\x00\t\n\x0c\r %()<>\[\]{}/]*)(?:[\x00\t\n\x0
 # elsewhere can only make the recogniser decline)
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
 _OBJ_BEFORE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+\Z")
+# a stream dictionary's /Length given as a reference, as qpdf writes it (also found in a
+# nested dictionary: then an object is merely read again)
+_INDIRECT_LENGTH_RE = re.compile(rb"/Length [0-9]+ [0-9]+ R")
 _HEADER_RE = re.compile(rb"[\t\n\r\x0c ]*([0-9]+)[\t\n\r\x0c ]+([0-9]+)[\t\n\r\x0c ]+obj\b")
 
 
@@ -101,6 +104,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
             xrefs[j] = _xref(table(j))
         return xrefs[j]
     headers: set[tuple[ObjGen, int]] = set()  # (object, offset) found in place before its revision's end
+    read: dict[tuple[ObjGen, int], tuple[int, bool]] = {}  # see _check_self_contained
     steps: dict[int, Additions | str | None] = {}  # revision index -> what the next revision did
 
     def step(i: int) -> Additions | str | None:
@@ -112,7 +116,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                 # found inside the shorter revision too
                 _check_headers(data, table(i), revision_ends[i], headers)
                 _check_headers(data, table(i + 1), revision_ends[i + 1], headers)
-                xref_streams = _check_self_contained(old, table(i))
+                xref_streams = _check_self_contained(old, table(i), revision_ends[i], read)
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams)
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
                 try:
@@ -218,19 +222,42 @@ def _check_update_objects_listed(data: bytes, start: int, end: int, table: dict[
         at = data.find(b"obj", at + 3, end)
 
 
-def _check_self_contained(old: pikepdf.Pdf, table: dict[ObjGen, Any]) -> list[ObjGen]:
+def _check_self_contained(old: pikepdf.Pdf, table: dict[ObjGen, Any], end: int,
+                          read: dict[tuple[ObjGen, int], tuple[int, bool]]) -> list[ObjGen]:
     """qpdf reads every object of the signed revision (as cut at its end) without a
     complaint: an object whose stream data ran on past the revision would be read from
     the later bytes in the whole file, where the comparison below takes it as unchanged.
-    Returns the revision's cross-reference streams."""
+    Returns the revision's cross-reference streams.
+
+    ``read`` holds the objects read cleanly before, by (object, offset): the shortest
+    revision end they were read in, and whether they are cross-reference streams.  Such
+    an object, at the same offset in a revision as long or longer, is the same bytes and
+    reads the same (its parse ended before the shorter revision's end, which is after
+    ``%%EOF``): it is not read again.  Only objects whose reading looks at nothing but
+    their own bytes are remembered: not those in object streams, nor streams whose
+    /Length is another object (which a later revision may have changed).
+    """
     streams = []
+    clean = []
     for og, entry in table.items():
-        if entry.type in (1, 2):
-            obj = old.get_object(og)  # reading an object checks that its stream ends where it says
-            if isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef":
+        if entry.type not in (1, 2):
+            continue
+        known = read.get((og, entry.offset)) if entry.type == 1 else None
+        if known is not None and known[0] <= end:
+            if known[1]:
                 streams.append(og)
+            continue
+        obj = old.get_object(og)  # reading an object checks that its stream ends where it says
+        xref_stream = isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef"
+        if xref_stream:
+            streams.append(og)
+        if entry.type == 1 and (not isinstance(obj, pikepdf.Stream) or not _INDIRECT_LENGTH_RE.search(_own_text(obj))):
+            clean.append(((og, entry.offset), xref_stream))
     if old.get_warnings():
         raise _Decline("qpdf could not read the signed revision cleanly")
+    for key, xref_stream in clean:
+        if key not in read or read[key][0] > end:
+            read[key] = (end, xref_stream)
     return streams
 
 
