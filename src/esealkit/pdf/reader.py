@@ -85,6 +85,10 @@ class PdfDocument:
 
 
 _CONTENTS_KEY_RE = re.compile(rb"/Contents[\x00\t\n\x0c\r ]*\Z")
+# made once: building a pikepdf name costs a microsecond or two, per field and signature
+_SIG = pikepdf.Name("/Sig")
+_DOC_TIMESTAMP = pikepdf.Name("/DocTimeStamp")
+_DOCMDP = pikepdf.Name("/DocMDP")
 
 
 _DATE_RE = re.compile(
@@ -150,12 +154,13 @@ def read_pdf(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> PdfDocument:
         try:
             if pdf.is_encrypted:
                 raise MalformedInput("the PDF is encrypted; esealkit verifies only unencrypted PDFs")
-            docmdp_sig = _docmdp_signature(pdf)
+            root = pdf.Root
+            docmdp_sig = _docmdp_signature(root)
             signatures = tuple(
                 _read_signature(data, name, value, docmdp_sig, limits)
-                for name, value in _signature_fields(pdf, limits)
+                for name, value in _signature_fields(root, limits)
             )
-            certs, crls, ocsps = _dss(pdf, limits)
+            certs, crls, ocsps = _dss(root, limits)
             # qpdf reads an object it cannot parse as null and only warns: such an object
             # may have been a signature, so the document must say so.
             unreadable = sorted({f"{m[0]} {m[1]}" for w in pdf.get_warnings()
@@ -181,9 +186,9 @@ def _qpdf_message(exc: BaseException) -> str:
     return re.sub(r"(stream )?<_io\.BytesIO object at 0x[0-9a-f]+>:?\s*", "", str(exc)).strip() or type(exc).__name__
 
 
-def _signature_fields(pdf: pikepdf.Pdf, limits: PdfLimits) -> list[tuple[str, Any]]:
+def _signature_fields(root: Any, limits: PdfLimits) -> list[tuple[str, Any]]:
     """(full field name, /V dictionary) of every signed signature field, in field order."""
-    acroform = pdf.Root.get("/AcroForm")
+    acroform = root.get("/AcroForm")
     if not isinstance(acroform, pikepdf.Dictionary):
         return []
     fields = acroform.get("/Fields")
@@ -214,7 +219,7 @@ def _signature_fields(pdf: pikepdf.Pdf, limits: PdfLimits) -> list[tuple[str, An
         if isinstance(kids, pikepdf.Array):
             for kid in kids:
                 walk(kid, full, ft, depth + 1)
-        if ft == pikepdf.Name("/Sig") and "/V" in node:
+        if ft == _SIG and "/V" in node:
             # A /V that is not a dictionary is a damaged signature: report it, never drop it.
             found.append((full or f"(unnamed field {len(found) + 1})", node.get("/V")))
 
@@ -223,8 +228,8 @@ def _signature_fields(pdf: pikepdf.Pdf, limits: PdfLimits) -> list[tuple[str, An
     return found
 
 
-def _docmdp_signature(pdf: pikepdf.Pdf) -> Any:
-    perms = pdf.Root.get("/Perms")
+def _docmdp_signature(root: Any) -> Any:
+    perms = root.get("/Perms")
     if isinstance(perms, pikepdf.Dictionary):
         sig = perms.get("/DocMDP")
         if isinstance(sig, pikepdf.Dictionary):
@@ -237,7 +242,7 @@ def _docmdp_permission(value: Any) -> int | None:
     if not isinstance(refs, pikepdf.Array):
         return None
     for ref in refs:
-        if isinstance(ref, pikepdf.Dictionary) and ref.get("/TransformMethod") == pikepdf.Name("/DocMDP"):
+        if isinstance(ref, pikepdf.Dictionary) and ref.get("/TransformMethod") == _DOCMDP:
             params = ref.get("/TransformParams")
             p = params.get("/P", 2) if isinstance(params, pikepdf.Dictionary) else 2
             return int(p) if int(p) in (1, 2, 3) else 2
@@ -252,7 +257,7 @@ def _read_signature(data: bytes, name: str, value: Any, docmdp_sig: Any, limits:
                             problems=("the signature value (/V) is not a dictionary",))
     sig_type = value.get("/Type")
     sub_filter = str(value.get("/SubFilter", "")).lstrip("/")
-    kind = "timestamp" if sig_type == pikepdf.Name("/DocTimeStamp") or sub_filter == "ETSI.RFC3161" else "signature"
+    kind = "timestamp" if sig_type == _DOC_TIMESTAMP or sub_filter == "ETSI.RFC3161" else "signature"
     byte_range = _byte_range(value.get("/ByteRange"), problems)
     contents = b""
     if not problems:
@@ -339,8 +344,8 @@ def _contents(data: bytes, value: Any, br: tuple[int, int, int, int], problems: 
     return contents
 
 
-def _dss(pdf: pikepdf.Pdf, limits: PdfLimits) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
-    dss = pdf.Root.get("/DSS")
+def _dss(root: Any, limits: PdfLimits) -> tuple[tuple[bytes, ...], tuple[bytes, ...], tuple[bytes, ...]]:
+    dss = root.get("/DSS")
     if not isinstance(dss, pikepdf.Dictionary):
         return (), (), ()
 
