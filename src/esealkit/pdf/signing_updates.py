@@ -423,16 +423,14 @@ def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, in
     after, changing the old object's meaning without changing its bytes.
 
     Without object streams every reference is in the file's bytes as ``n g R`` (with
-    whitespace or comments between, leading zeros and plus signs allowed): one search per
-    new object, for its number's digits first (a regex tried at every byte of a large
-    file costs tens of milliseconds).  A look-alike in a
-    stream's data can only make the recogniser decline.  With object streams, every old
-    object is walked.
+    whitespace or comments between, leading zeros and plus signs allowed): one search for
+    all the new objects, for their numbers' digits first (a regex tried at every byte of
+    a large file costs tens of milliseconds).  A look-alike in a stream's data can only
+    make the recogniser decline.  With object streams, every old object is walked.
     """
     if all(entry[0] == 1 for entry in old_xref.values()):
-        for number, generation in added:
-            if _refers_to(data, old_end, number, generation):
-                raise _Decline("an earlier object refers to a new one")
+        if _reference_starts(data, old_end, added):
+            raise _Decline("an earlier object refers to a new one")
         return
     for og in old_xref:
         if not _references(old.get_object(og)).isdisjoint(added):
@@ -447,34 +445,42 @@ def _check_only_referred_as(signed: tuple[bytes, int, dict[ObjGen, tuple[int, in
     data, end, xref = signed
     if any(entry[0] != 1 for entry in xref.values()):
         raise _Decline("object streams: where else the object is used is not in view")
-    for start in _reference_starts(data, end, *og):
+    for start, _ in _reference_starts(data, end, [og]):
         m = _KEY_BEFORE_RE.search(data, max(0, start - 64), start)
         if m is None or m.group(1) != key:
             raise _Decline(f"object {og[0]} {og[1]} is used as more than {key.decode()}")
 
 
-def _reference_starts(data: bytes, end: int, number: int, generation: int) -> list[int]:
-    """Where ``number generation R`` (any spelling qpdf reads) starts in ``data[:end]``.
+def _reference_starts(data: bytes, end: int, objects: Collection[ObjGen]) -> list[tuple[int, ObjGen]]:
+    """Where ``number generation R`` (any spelling qpdf reads) of any of ``objects``
+    starts in ``data[:end]``, and which object it refers to.
 
-    Candidates are the number's digits followed by a separator, a literal search in C (a
-    regex tried at every byte of a large file costs tens of milliseconds); hex strings,
-    where digits are everywhere, hold no separators."""
-    candidates = re.compile(rb"%d(?=[\x00\t\n\x0c\r %%])" % number)
-    rest = re.compile(rb"%s[+-]?0*%d%sR" % (_SEPARATOR, generation, _SEPARATOR))
-    starts = []
+    Candidates are the numbers' digits followed by a separator, one search for all of
+    them whose pattern starts with a digit of a few, which the regex engine looks for in
+    C (a regex tried at every byte of a large file costs tens of milliseconds); hex
+    strings, where digits are everywhere, hold no separators.  In a run of digits the
+    search finds only the longest of the numbers that ends the run; a shorter one ending
+    it is no reference, as a digit 1-9 stands before it (a number has no leading zeros).
+    """
+    generations: dict[int, list[int]] = {}
+    for number, generation in objects:
+        generations.setdefault(number, []).append(generation)
+    if not generations:
+        return []
+    candidates = re.compile(rb"(?:%s)(?=[\x00\t\n\x0c\r %%])" % b"|".join(b"%d" % n for n in sorted(generations)))
+    rests = {g: re.compile(rb"%s[+-]?0*%d%sR" % (_SEPARATOR, g, _SEPARATOR))
+             for gens in generations.values() for g in gens}
+    starts: list[tuple[int, ObjGen]] = []
     for m in candidates.finditer(data, 0, end):
+        number = int(m.group())
         before = m.start()
         while before > 0 and data[before - 1] == 0x30:  # leading zeros
             before -= 1
         if before > 0 and data[before - 1] in (0x2B, 0x2D):  # a sign
             before -= 1
-        if (before == 0 or not data[before - 1:before].isdigit()) and rest.match(data, m.end(), end):
-            starts.append(before)
+        if before == 0 or not data[before - 1:before].isdigit():
+            starts.extend((before, (number, g)) for g in generations[number] if rests[g].match(data, m.end(), end))
     return starts
-
-
-def _refers_to(data: bytes, end: int, number: int, generation: int) -> bool:
-    return bool(_reference_starts(data, end, number, generation))
 
 
 def _structure(new: pikepdf.Pdf, new_xref: dict[ObjGen, tuple[int, int, int]],
