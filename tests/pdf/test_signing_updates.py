@@ -518,3 +518,46 @@ def test_an_object_the_update_does_not_list_is_declined(pki):
     assert _first_revision_verdict(signed, data) is None
     assert _first_revision_verdict(signed, _update(signed.pdf, signed.honest())) == Additions(
         ModificationLevel.FORM_FILLING, ("Late",))
+
+
+_NOT_YET = b"9999999999"  # an offset in a table, patched once the later update is written
+
+
+def _pointing_past(signed: _Signed, *, earlier: bool, entry: bool = True) -> tuple[bytes, int]:
+    """A document whose signed revision's classic cross-reference table (its last one, or
+    with ``earlier`` one of an earlier revision) places the late signature dictionary at the
+    offset where the next update, adding that signature, writes it; and where the signed
+    revision ends.  Without ``entry``, the same document without that table entry.
+
+    The signature dictionary's number is more than a third of the signed revision's size:
+    qpdf ignores a table entry for such a number (no object is that small), so the entry
+    is in no table qpdf gives, and no header is looked for; in the whole file, longer, the
+    number is possible."""
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        info = doc.trailer.Info.objgen[0]
+    base = _update(signed.pdf, {info: b"<< /Producer (a) >>"})
+    sig = len(base) // 3 + 100
+    if entry:
+        table = base.rindex(b"xref\n0 1\n0000000000 65535 f \n") + len(b"xref\n0 1\n0000000000 65535 f \n")
+        base = base[:table] + b"%d 1\n%s 00000 n \n" % (sig, _NOT_YET) + base[table:]
+    if earlier:
+        base = _update(base, {info: b"<< /Producer (b) >>"})
+    end = revision_ends(base)[-1]
+    objects = signed.honest()
+    objects[signed.size] = objects[signed.size].replace(b"/V %d 0 R" % (signed.size + 1), b"/V %d 0 R" % sig)
+    objects[sig] = objects.pop(signed.size + 1)
+    data = _update(base, objects)
+    at = data.index(b"\n%d 0 obj\n" % sig, end) + 1
+    assert len(data) > 3 * sig and data.count(_NOT_YET) == int(entry)
+    return data.replace(_NOT_YET, b"%010d" % at), end
+
+
+@pytest.mark.parametrize("earlier", [False, True])
+def test_a_cross_reference_entry_pointing_past_the_signed_revision_is_declined(signed, earlier):
+    # When signing, the signature dictionary's number was in the table but qpdf dropped it
+    # (the object reads as null); the update that adds the signature looks plain.  Other
+    # readers take that object of the signed revision from the update's bytes.
+    data, end = _pointing_past(signed, earlier=earlier)
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+    data, end = _pointing_past(signed, earlier=earlier, entry=False)
+    assert recognise_updates(data, [end], revision_ends(data))[end] == Additions(ModificationLevel.FORM_FILLING, ("Late",))
