@@ -3,7 +3,10 @@ the file it happened on, results still stream, and chunks follow the documents' 
 
 from __future__ import annotations
 
+import multiprocessing.connection
+import os
 import shutil
+import threading
 import time
 
 import pytest
@@ -109,3 +112,64 @@ def test_adaptive_chunks_lose_nothing(corpus, corpus_files):
     batch = batch_for(corpus, jobs=2)  # chunk sizes measured as the run goes
     paths = [r.path for r in batch.run([str(p) for p in corpus_files] * 3)]
     assert sorted(paths) == sorted(str(p) for p in corpus_files * 3)
+
+
+def _die_between_files(monkeypatch, flag):
+    """Workers (forked from this process) exit when they send results back, once if
+    ``flag`` names a file (then made), always if it is None: a death between files."""
+    parent = os.getpid()
+    real_send = multiprocessing.connection.Connection.send
+
+    def send(self, obj):
+        if os.getpid() != parent and (flag is None or not flag.exists()):
+            if flag is not None:
+                flag.touch()
+            os._exit(70)
+        return real_send(self, obj)
+
+    monkeypatch.setattr(multiprocessing.connection.Connection, "send", send)
+
+
+def test_a_worker_dying_between_files_blames_no_file(corpus, twelve, monkeypatch, tmp_path):
+    """A worker that dies sending its results was on no file: every file is verified
+    again elsewhere and reported as it should be, none is blamed."""
+    reference = _reference(corpus, twelve)
+    _die_between_files(monkeypatch, tmp_path / "died-once")
+    batch = batch_for(corpus, jobs=1, chunk_size=13)
+    reports = [r for r in batch.run(twelve)]
+    assert (tmp_path / "died-once").exists()
+    assert sorted(r.path for r in reports) == sorted(str(p) for p in twelve)  # each exactly once
+    assert {r.path: r.to_dict() for r in reports} == reference
+    assert batch.crashes == 0
+
+
+def test_workers_that_always_die_between_files_still_end_with_every_file_once(corpus, twelve, monkeypatch):
+    """If sending results always kills the worker, the retries still end: a file that
+    was unreported through MAX_STRIKES deaths is blamed, and the run goes on."""
+    _die_between_files(monkeypatch, None)
+    batch = batch_for(corpus, jobs=1, chunk_size=4)
+    reports = [r for r in batch.run(twelve[:5])]
+    assert sorted(r.path for r in reports) == sorted(str(p) for p in twelve[:5])
+    assert all(r.indication is Indication.INDETERMINATE and "worker died" in r.message for r in reports)
+    assert batch.crashes == 5
+
+
+def test_long_paths_and_large_results_do_not_deadlock(corpus, tmp_path):
+    """Chunks of long paths and chunks of large results at once: the parent must never be
+    stuck sending a chunk to a worker that is stuck sending results to it.  (With chunks
+    of 256 paths of 1 KB each, more than a local socket holds, this hung.)"""
+    source = sorted((corpus.docs / "small").iterdir())[0]
+    folder = tmp_path / ("a" * 200) / ("b" * 200) / ("c" * 200) / ("d" * 200)
+    folder.mkdir(parents=True)
+    files = []
+    for i in range(600):
+        link = folder / (f"{i:04d}-" + "e" * 150 + ".pdf")
+        link.symlink_to(source)
+        files.append(link)
+    batch = batch_for(corpus, jobs=1, chunk_size=256)
+    found: list[str] = []
+    runner = threading.Thread(target=lambda: found.extend(r.path for r in batch.run(files)), daemon=True)
+    runner.start()
+    runner.join(timeout=300)
+    assert not runner.is_alive(), "the batch is stuck"
+    assert sorted(found) == sorted(str(p) for p in files)

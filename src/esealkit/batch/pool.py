@@ -10,14 +10,24 @@ worker dies, the parent gives that file an INDETERMINATE report saying why, hand
 worker's other files to a fresh worker and goes on; a file running past ``timeout``
 seconds gets its worker killed the same way.
 
+A worker that dies between files (while receiving a chunk or sending results) was on
+no file: its unreported files are verified again elsewhere, and only a file that was
+among the unreported ones of :data:`MAX_STRIKES` such deaths is blamed (so that a file
+whose report cannot be sent still ends the retries).
+
 What the pool costs per document is kept small, because it is paid on every core on top
-of verification: the parent sends chunks of files ahead of time so workers never wait,
-and a worker sends back one message per chunk (all its reports, pickled together), not
-one per file; chunks are sized from the measured time per document so that a chunk takes
+of verification: the parent keeps two chunks of files in flight to each worker so workers
+never wait, and a worker sends back one message per chunk (all its reports, pickled
+together), not one per file; chunks are sized from the measured time per document so that a chunk takes
 about :data:`CHUNK_SECONDS` (the per-message cost is spread over many fast documents,
 while the last chunks of a run stay short enough to keep every core busy to the end).
 A chunk that turns out slow sends its reports every :data:`FLUSH_SECONDS`, so results
 still stream.  Results come back in completion order.
+
+Neither side can block the other for good: a new chunk goes to a worker only when the
+worker has sent the last results of an earlier one (so it is reading, not sending), and a
+chunk's paths are kept under :data:`MAX_CHUNK_BYTES`, well within what a local socket
+holds, so the parent's send never waits on a worker that is itself waiting to send.
 """
 
 from __future__ import annotations
@@ -49,6 +59,8 @@ __all__ = ["CHUNK_SECONDS", "FLUSH_SECONDS", "LocalPool"]
 CHUNK_SECONDS = 0.025  # how long an adaptively sized chunk should take a worker
 FLUSH_SECONDS = 0.1  # a worker sends what it has at least this often
 MAX_CHUNK = 256  # however fast documents are: a crash retries at most this many
+MAX_CHUNK_BYTES = 32 * 1024  # of paths in one chunk (Linux's local sockets hold ~200 KB)
+MAX_STRIKES = 2  # deaths between files a file may be among before it is blamed
 # Before anything is measured.  A run of a handful of files goes to one worker in input
 # order, as it always did (and the workers beyond the first are not needed for it).
 FIRST_CHUNK = 8
@@ -61,7 +73,7 @@ _STARTED = 1
 
 def _worker_main(conn: Any, verifier: Verifier, lines: bool, slot: Any) -> None:
     """A worker: verify chunks as they come and send back, per chunk, the list of
-    ``(seq, report)`` and the seconds they took, until ``None``."""
+    ``(seq, report)``, the seconds they took and whether the chunk is done, until ``None``."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
@@ -87,10 +99,10 @@ def _worker_main(conn: Any, verifier: Verifier, lines: bool, slot: Any) -> None:
             slot[_STARTED] = 0.0
             now = time.monotonic()
             if now - flushed >= FLUSH_SECONDS and i + 1 < len(chunk):
-                conn.send((results, now - began))
+                conn.send((results, now - began, False))
                 results = []
                 began = flushed = now
-        conn.send((results, time.monotonic() - began))
+        conn.send((results, time.monotonic() - began, True))
 
 
 @dataclass
@@ -99,6 +111,7 @@ class _Worker:
     conn: Any
     slot: Any  # shared doubles: [_SEQ, _STARTED]
     queue: collections.deque[tuple[int, Source]] = field(default_factory=collections.deque)
+    chunks: int = 0  # chunks sent whose last results have not come back
 
     def current(self) -> tuple[int, float] | None:
         """(seq, started) of the file the worker is verifying right now, if any."""
@@ -157,27 +170,30 @@ class LocalPool:
             warm_up()
         todo = iter(enumerate(sources))
         retry: collections.deque[tuple[int, Source]] = collections.deque()
+        strikes: dict[int, int] = {}  # seq -> deaths between files it was unreported in
         workers = [self._start() for _ in range(self.jobs)]
         exhausted = False
 
         def next_chunk(size: int) -> list[tuple[int, Source]]:
             nonlocal exhausted
             chunk: list[tuple[int, Source]] = []
-            while retry and len(chunk) < size:
+            room = MAX_CHUNK_BYTES
+            while retry and len(chunk) < size and room > 0:
                 chunk.append(retry.popleft())
-            while not exhausted and len(chunk) < size:
+                room -= len(chunk[-1][1].path.encode())
+            while not exhausted and len(chunk) < size and room > 0:
                 item = next(todo, None)
                 if item is None:
                     exhausted = True
                 else:
                     chunk.append(item)
+                    room -= len(item[1].path.encode())
             return chunk
 
         def feed(w: _Worker) -> None:
-            # Two chunks ahead: the worker starts the next as soon as it sends one back.
-            size = self._chunk_size()
-            while len(w.queue) < 2 * size:
-                chunk = next_chunk(size)
+            # Two chunks in flight: the worker starts the next as soon as it sends one back.
+            while w.chunks < 2:
+                chunk = next_chunk(self._chunk_size())
                 if not chunk:
                     return
                 try:
@@ -186,12 +202,14 @@ class LocalPool:
                     retry.extendleft(reversed(chunk))
                     return
                 w.queue.extend(chunk)
+                w.chunks += 1
 
         def drain(w: _Worker) -> Iterator[tuple[Source, DocumentReport | ReportLine]]:
             """Every result the worker has sent so far, in order."""
             try:
                 while w.queue and w.conn.poll():
-                    results, seconds = w.conn.recv()
+                    results, seconds, done = w.conn.recv()
+                    w.chunks -= done
                     self._measured(len(results), seconds)
                     for seq, report in results:
                         head_seq, source = w.queue.popleft()
@@ -200,15 +218,25 @@ class LocalPool:
             except (EOFError, OSError):
                 pass
 
-        def retire(w: _Worker) -> Source:
+        def retire(w: _Worker) -> Source | None:
             """Replace a dead (or killed) worker with a fresh one; the files it had not
-            reported go to the others, except the one it was on, which is returned."""
+            reported go to the others, except the one it was on, which is returned.
+            Between files it was on none: None, unless the oldest unreported file has
+            now been among the unreported ones of MAX_STRIKES such deaths."""
             on = w.current()
-            culprit = 0  # the file it was on; the oldest unreported one if between files
+            culprit: int | None = None
             if on is not None:
                 culprit = next((i for i, (seq, _) in enumerate(w.queue) if seq == on[0]), 0)
-            _seq, source = w.queue[culprit]
-            del w.queue[culprit]
+            else:
+                for seq, _ in w.queue:
+                    strikes[seq] = strikes.get(seq, 0) + 1
+                if strikes[w.queue[0][0]] >= MAX_STRIKES:
+                    culprit = 0
+            source = None
+            if culprit is not None:
+                seq, source = w.queue[culprit]
+                del w.queue[culprit]
+                strikes.pop(seq, None)
             retry.extendleft(reversed(w.queue))
             w.queue.clear()
             w.conn.close()
@@ -249,11 +277,12 @@ class LocalPool:
                     if w.process.sentinel in ready and w.queue:
                         yield from drain(w)  # what it sent before dying is not the culprit's
                         if w.queue:
-                            self.crashes += 1
                             w.process.join(timeout=5)  # its pipe closes a moment before it is reaped
                             why = f"exit code {w.process.exitcode}"
-                            source = retire(w)
-                            yield out(source, crashed_report(source, why))
+                            blamed = retire(w)
+                            if blamed is not None:
+                                self.crashes += 1
+                                yield out(blamed, crashed_report(blamed, why))
                 if self.timeout is not None:
                     for w in list(workers):
                         if w.queue and overdue(w, time.monotonic()):
@@ -263,8 +292,9 @@ class LocalPool:
                                 w.process.kill()
                                 w.process.join(timeout=5)
                                 self.timeouts += 1
-                                source = retire(w)
-                                yield out(source, timed_out_report(source, self.timeout))
+                                late = retire(w)
+                                assert late is not None  # overdue: it was on a file
+                                yield out(late, timed_out_report(late, self.timeout))
         finally:
             for w in workers:
                 try:
