@@ -121,8 +121,9 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
                 _check_plain_syntax(data, revision_ends[i], revision_ends[i + 1])
-                # revisions are checked shortest first, so a header found in place was
-                # found inside the shorter revision too
+                # steps run shortest revision first (covered ends ascending, then each
+                # later step), so a header found in place was found inside the shorter
+                # revision too
                 _check_headers(data, table(i), revision_ends[i], headers)
                 _check_headers(data, table(i + 1), revision_ends[i + 1], headers)
                 xref_streams = _check_self_contained(old, table(i), revision_ends[i], read)
@@ -141,7 +142,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
         return steps[i]
 
     try:
-        for end in covered_ends:
+        for end in sorted(set(covered_ends)):  # shortest first: see the header check in step()
             if end not in revision_ends or end == revision_ends[-1]:
                 out[end] = None
                 continue
@@ -189,9 +190,11 @@ def _check_headers(data: bytes, table: dict[ObjGen, Any], end: int, checked: set
 
 def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf, xref_streams: list[ObjGen],
                           xref_words: Sequence[int]) -> None:
-    """No cross-reference entry of the signed revision points at or past its end.  qpdf
-    silently drops such an entry (the object reads as null), while other readers take
-    the object from whatever bytes a later update puts there.  ``xref_words`` are where
+    """No cross-reference entry of the signed revision points at or past its end.  Where
+    qpdf (12.4) drops such an entry (for an object number above a third of the file's
+    size) the object reads as null in the signed revision, while in the whole file, and
+    in other readers, it is whatever bytes a later update puts there; where qpdf keeps
+    it, the header check declines.  ``xref_words`` are where
     "xref" is in ``data``, ascending."""
     for at in xref_words:  # classic tables: from each "xref" to its "trailer"
         if at + 4 > end:
