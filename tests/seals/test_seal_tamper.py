@@ -139,3 +139,21 @@ def test_parsers_only_raise_malformed_input_on_damaged_der(data: st.DataObject) 
     # the verifiers turn every kind of damage into a report
     assert verify_seal(damaged, at=SIGNING_TIME).checks
     assert verify_seal_signature(damaged, data=DATA).checks
+
+
+def _check_of(report: SignatureReport, name: str) -> Indication:
+    return next(c.indication for c in report.checks if c.name == name)
+
+
+def test_seal_caches_never_answer_for_other_bytes() -> None:
+    """The embedded seal and its maker check are kept per exact seal bytes across
+    documents: a seal whose maker signature lost one bit is read and checked afresh,
+    whichever of the two was verified first."""
+    seal, sig, validator = _material("sm2")
+    at = sig.index(seal.signed_value) + len(seal.signed_value) - 1
+    forged = _flip(sig, at, 0x01)
+    for order in ((sig, forged), (forged, sig), (sig, forged)):
+        verdicts = [_check_of(verify_seal_signature(der, data=DATA, trust=validator), "seal_maker_signature")
+                    for der in order]
+        assert verdicts == [Indication.TOTAL_PASSED if der == sig else Indication.TOTAL_FAILED for der in order]
+    assert parse_seal_signature(forged).seal.signed_value != parse_seal_signature(sig).seal.signed_value

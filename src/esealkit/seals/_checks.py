@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -53,6 +54,7 @@ class SealStatusLookup(Protocol):
     def status(self, es_id: str, at: datetime) -> str | None: ...
 
 
+@functools.lru_cache(maxsize=4096)
 def _spki(cert_der: bytes) -> bytes:
     cert = x509.Certificate.load(cert_der, strict=True)
     return bytes(cert["tbs_certificate"]["subject_public_key_info"].dump())
@@ -104,8 +106,24 @@ def _value_check(name: str, failure: SubIndication, cert: bytes, alg_oid: str, v
     return Check.passed(name, f"the {who}'s signature verifies over {forms[index]}", signed=forms[index])
 
 
+# The maker's signature is a function of the seal's bytes alone, and one seal signs many
+# documents of a batch: its check (an SM2 verification, ~0.6 ms) is made once per seal.
+_MAKER_CHECKS: dict[bytes, Check] = {}
+_MAX_MAKER_CHECKS = 1024
+
+
 def maker_signature_check(seal: Seal) -> Check:
     """The seal maker (制章者) signed the seal: ``seal_maker_signature`` → SEAL_INVALID."""
+    check = _MAKER_CHECKS.get(seal.der)
+    if check is None:
+        check = _maker_signature_check(seal)
+        if len(_MAKER_CHECKS) >= _MAX_MAKER_CHECKS:
+            _MAKER_CHECKS.clear()
+        _MAKER_CHECKS[seal.der] = check
+    return check
+
+
+def _maker_signature_check(seal: Seal) -> Check:
     if seal.version == 1:
         forms = ["SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}", "SES_SealInfo"]
     else:

@@ -13,6 +13,7 @@ its maker or signer signed, taken from the original (never re-encoded).  Parsers
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -235,6 +236,23 @@ def _cert_list_v4(list_type: int, value: core.Any) -> tuple[tuple[bytes, ...], t
     raise MalformedInput(f"unknown certListType {list_type} (1 = certificates, 2 = digests)")
 
 
+# One seal signs many documents of a batch: the seal inside each seal signature is read
+# once per exact bytes (a Seal is immutable, so it can be shared).
+_SEALS: dict[bytes, Seal] = {}
+_MAX_SEALS = 1024
+
+
+def _embedded_seal(value: Any, read: Callable[[Any, bytes], Seal]) -> Seal:
+    der = bytes(value.dump())
+    seal = _SEALS.get(der)
+    if seal is None:
+        seal = read(value, der)
+        if len(_SEALS) >= _MAX_SEALS:
+            _SEALS.clear()
+        _SEALS[der] = seal
+    return seal
+
+
 def _seal_v4(parsed: asn1.SESSealV4, der: bytes) -> Seal:
     info = parsed["seal_info"]
     header = info["header"]
@@ -320,7 +338,7 @@ def _seal_v1(parsed: asn1.SESSealV1, der: bytes) -> Seal:
 def _signature_v4(parsed: asn1.SESSignatureV4, der: bytes) -> SealSignature:
     tbs = parsed["to_sign"]
     seal_value = tbs["eseal"]
-    seal = _seal_v4(seal_value, seal_value.dump())
+    seal = _embedded_seal(seal_value, _seal_v4)
     timestamp_value = parsed["timestamp"]
     time_info = tbs["time_info"]
     return SealSignature(
@@ -377,7 +395,7 @@ def _lenient_time(raw: bytes) -> datetime | None:
 def _signature_v1(parsed: asn1.SESSignatureV1, der: bytes) -> SealSignature:
     tbs = parsed["to_sign"]
     seal_value = tbs["eseal"]
-    seal = _seal_v1(seal_value, seal_value.dump())
+    seal = _embedded_seal(seal_value, _seal_v1)
     raw_time = _string_contents(tbs["time_info"], "timeInfo")
     return SealSignature(
         version=int(tbs["version"].native),

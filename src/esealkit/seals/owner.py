@@ -12,6 +12,7 @@ the USCC also from ``organizationIdentifier`` or ``serialNumber``, the name from
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -71,6 +72,9 @@ def name_text(name: x509.Name) -> str:
         return "DER:" + bytes(name.dump()).hex()
 
 
+# Summaries and owners are pure functions of the certificate's bytes, asked for again for
+# every document a seal or signer signs (half a millisecond each in asn1crypto): kept.
+@functools.lru_cache(maxsize=4096)
 def certificate_summary(cert_der: bytes) -> SignerSummary | None:
     """Subject, issuer, serial and SHA-256 of a DER certificate; ``None`` if it does not parse."""
     try:
@@ -95,6 +99,7 @@ def _valid_uscc(candidate: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
 def certificate_owner(cert_der: bytes) -> SealOwner | None:
     """The owner named by a signer certificate, or ``None`` when it does not parse."""
     try:
