@@ -110,7 +110,7 @@ def _value_check(name: str, failure: SubIndication, cert: bytes, alg_oid: str, v
 # seal signs many documents of a batch: their checks (an SM2 verification, ~0.6 ms; an
 # image decoded) are made once per seal.
 _SEAL_CHECKS: dict[tuple[str, bytes], Check] = {}
-_MAX_SEAL_CHECKS = 2048
+_MAX_SEAL_CHECKS = 512  # keys hold the seals' bytes
 
 
 def _once_per_seal(name: str, seal: Seal, check: Callable[[Seal], Check]) -> Check:

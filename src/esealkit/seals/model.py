@@ -239,7 +239,7 @@ def _cert_list_v4(list_type: int, value: core.Any) -> tuple[tuple[bytes, ...], t
 # One seal signs many documents of a batch: the seal inside each seal signature is read
 # once per exact bytes (a Seal is immutable, so it can be shared).
 _SEALS: dict[bytes, Seal] = {}
-_MAX_SEALS = 1024
+_MAX_SEALS = 256  # a seal with its picture can be ~100 KB: a bound on memory, not only a count
 
 
 def _embedded_seal(value: Any, read: Callable[[Any, bytes], Seal]) -> Seal:
