@@ -523,11 +523,21 @@ def test_an_object_the_update_does_not_list_is_declined(pki):
 _NOT_YET = b"9999999999"  # an offset in a table, patched once the later update is written
 
 
-def _pointing_past(signed: _Signed, *, earlier: bool, entry: bool = True) -> tuple[bytes, int]:
+def _behind_a_comment(pdf: bytes) -> bytes:
+    """``pdf`` with its last cross-reference table's keyword written as the end of a
+    comment, ``%startxref``, where its startxref still points (qpdf reads the table)."""
+    at = pdf.rindex(b"xref\n0 1\n")
+    out = pdf[:at] + b"%start" + pdf[at:]
+    m = list(re.finditer(rb"startxref\n(\d+)\n%%EOF\n$", out))[-1]
+    return out[:m.start(1)] + b"%d" % (int(m.group(1)) + 6) + out[m.end(1):]
+
+
+def _pointing_past(signed: _Signed, *, earlier: bool, entry: bool = True, hidden: bool = False) -> tuple[bytes, int]:
     """A document whose signed revision's classic cross-reference table (its last one, or
     with ``earlier`` one of an earlier revision) places the late signature dictionary at the
     offset where the next update, adding that signature, writes it; and where the signed
-    revision ends.  Without ``entry``, the same document without that table entry.
+    revision ends.  Without ``entry``, the same document without that table entry; with
+    ``hidden``, that table's keyword is the end of a ``%startxref`` comment.
 
     The signature dictionary's number is more than a third of the signed revision's size:
     qpdf ignores a table entry for such a number (no object is that small), so the entry
@@ -536,6 +546,8 @@ def _pointing_past(signed: _Signed, *, earlier: bool, entry: bool = True) -> tup
     with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
         info = doc.trailer.Info.objgen[0]
     base = _update(signed.pdf, {info: b"<< /Producer (a) >>"})
+    if hidden:
+        base = _behind_a_comment(base)
     sig = len(base) // 3 + 100
     if entry:
         table = base.rindex(b"xref\n0 1\n0000000000 65535 f \n") + len(b"xref\n0 1\n0000000000 65535 f \n")
@@ -561,3 +573,35 @@ def test_a_cross_reference_entry_pointing_past_the_signed_revision_is_declined(s
     assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
     data, end = _pointing_past(signed, earlier=earlier, entry=False)
     assert recognise_updates(data, [end], revision_ends(data))[end] == Additions(ModificationLevel.FORM_FILLING, ("Late",))
+
+
+def test_a_table_whose_keyword_ends_a_startxref_comment_is_checked_too(signed):
+    # "%startxref" is a comment, but a startxref may point at its "xref": qpdf reads the
+    # table there, and its entries must be in bounds like any other table's.
+    data, end = _pointing_past(signed, earlier=False, hidden=True)
+    assert b"%startxref\n0 1" in data
+    with pikepdf.open(io.BytesIO(data[:end])) as doc:
+        assert doc.trailer.Info.Producer == "a" and not doc.get_warnings()
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+def _with_a_bad_stream_then_signed(signed: _Signed, signatures: int) -> bytes:
+    """An update adding an orphan stream whose /Length is wrong (qpdf warns and mends
+    it), then ``signatures`` honest signature updates."""
+    out = _update(signed.pdf, {signed.size + 50: b"<< /Length 100 >>\nstream\nabc\nendstream"})
+    for name in (b"B", b"C")[:signatures]:
+        out = _update(out, _Signed(out).honest(name=name))
+    return out
+
+
+@pytest.mark.parametrize("signatures", [1, 2])
+def test_a_revision_qpdf_warned_about_once_stays_declined(signed, signatures):
+    # qpdf gives each warning once: the step that read the damaged revision as the later
+    # one used it up, and the next step, reading it as the signed one, must still know.
+    data = _with_a_bad_stream_then_signed(signed, signatures)
+    ends = revision_ends(data)
+    damaged = ends[-1 - signatures]
+    alone = recognise_updates(data, [damaged], ends)
+    together = recognise_updates(data, [ends[-2 - signatures], damaged], ends)
+    assert alone[damaged] is None
+    assert together[damaged] is None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,7 @@ _KEY_BEFORE_RE = re.compile(rb"(/[^\x00\t\n\x0c\r %()<>\[\]{}/]*)(?:[\x00\t\n\x0
 # a classic cross-reference table's in-use entry (looked for anywhere: a look-alike
 # elsewhere can only make the recogniser decline)
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
+_END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
 _OBJ_BEFORE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+\Z")
 # a stream dictionary's /Length given as a reference, as qpdf writes it (also found in a
 # nested dictionary: then an object is merely read again)
@@ -114,6 +115,15 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
         if xref_words is None:
             xref_words = _occurrences(data, b"xref")
         return xref_words
+    # qpdf hands out each warning once (get_warnings() empties its list) and warns about
+    # an object only the first time it reads it: a revision that ever warned stays so,
+    # whichever step read the object first
+    tainted: set[int] = set()
+
+    def warned(j: int) -> bool:
+        if _open(data, revision_ends[j], opened).get_warnings():
+            tainted.add(j)
+        return j in tainted
     steps: dict[int, Additions | str | None] = {}  # revision index -> what the next revision did
 
     def step(i: int) -> Additions | str | None:
@@ -126,14 +136,14 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                 # revision too
                 _check_headers(data, table(i), revision_ends[i], headers)
                 _check_headers(data, table(i + 1), revision_ends[i + 1], headers)
-                xref_streams = _check_self_contained(old, table(i), revision_ends[i], read)
+                xref_streams = _check_self_contained(old, table(i), revision_ends[i], read, lambda: warned(i))
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
                 try:
                     steps[i] = _added_fields(old, new, data, revision_ends[i], xref(i), xref(i + 1))
                 except _Decline:
                     steps[i] = _content_redrawn(old, new, xref(i), xref(i + 1))
-                if old.get_warnings() or new.get_warnings():
+                if warned(i) or warned(i + 1):
                     # qpdf tolerated something (a bad token read as a string, a catalog
                     # /Type set for it...): what it saw may not be what the file says
                     steps[i] = None
@@ -199,9 +209,11 @@ def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf, xref_streams:
     for at in xref_words:  # classic tables: from each "xref" to its "trailer"
         if at + 4 > end:
             break
-        # "startxref" is not a table: scanning on from it to the next revision's trailer
-        # would read a whole revision (its 10 KB hex /Contents) for nothing
-        if data[max(0, at - 5):at] != b"start":
+        # The "xref" of a revision's closing "startxref N %%EOF" is not a table: scanning
+        # on from it to the next revision's trailer would read a whole revision (its
+        # 10 KB hex /Contents) for nothing.  Any other "startxref" (in a comment, say) may
+        # be where a startxref points: scanned like every table.
+        if data[max(0, at - 5):at] != b"start" or _END_OF_REVISION_RE.match(data, at + 4, end) is None:
             stop = data.find(b"trailer", at, end)
             for m in _XREF_ENTRY_RE.finditer(data, at, stop if stop != -1 else end):
                 if int(m.group(1)) >= end:
@@ -247,7 +259,8 @@ def _check_update_objects_listed(data: bytes, start: int, end: int, table: dict[
 
 
 def _check_self_contained(old: pikepdf.Pdf, table: dict[ObjGen, Any], end: int,
-                          read: dict[tuple[ObjGen, int], tuple[int, bool]]) -> list[ObjGen]:
+                          read: dict[tuple[ObjGen, int], tuple[int, bool]],
+                          warned: Callable[[], bool]) -> list[ObjGen]:
     """qpdf reads every object of the signed revision (as cut at its end) without a
     complaint: an object whose stream data ran on past the revision would be read from
     the later bytes in the whole file, where the comparison below takes it as unchanged.
@@ -259,7 +272,8 @@ def _check_self_contained(old: pikepdf.Pdf, table: dict[ObjGen, Any], end: int,
     reads the same (its parse ended before the shorter revision's end, which is after
     ``%%EOF``): it is not read again.  Only objects whose reading looks at nothing but
     their own bytes are remembered: not those in object streams, nor streams whose
-    /Length is another object (which a later revision may have changed).
+    /Length is another object (which a later revision may have changed).  ``warned``
+    says whether qpdf ever warned while reading this revision (in any step).
     """
     streams = []
     clean = []
@@ -277,7 +291,7 @@ def _check_self_contained(old: pikepdf.Pdf, table: dict[ObjGen, Any], end: int,
             streams.append(og)
         if entry.type == 1 and (not isinstance(obj, pikepdf.Stream) or not _INDIRECT_LENGTH_RE.search(_own_text(obj))):
             clean.append(((og, entry.offset), xref_stream))
-    if old.get_warnings():
+    if warned():
         raise _Decline("qpdf could not read the signed revision cleanly")
     for key, xref_stream in clean:
         if key not in read or read[key][0] > end:
