@@ -3,7 +3,9 @@ the file it happened on, results still stream, and chunks follow the documents' 
 
 from __future__ import annotations
 
+import multiprocessing
 import multiprocessing.connection
+import multiprocessing.context
 import os
 import shutil
 import threading
@@ -173,3 +175,86 @@ def test_long_paths_and_large_results_do_not_deadlock(corpus, tmp_path):
     runner.join(timeout=300)
     assert not runner.is_alive(), "the batch is stuck"
     assert sorted(found) == sorted(str(p) for p in files)
+
+
+def test_only_the_file_whose_results_kill_the_worker_is_blamed(corpus, twelve, monkeypatch):
+    """A report the worker dies sending (say, one that cannot be pickled) costs its own
+    file only: after a death between files, each unreported file is retried alone."""
+    bad = str(twelve[2])
+    parent = os.getpid()
+    real_send = multiprocessing.connection.Connection.send
+
+    def send(self, obj):
+        if os.getpid() != parent and isinstance(obj, tuple) and any(
+                getattr(report, "path", None) == bad for _, report in obj[0]):
+            os._exit(70)
+        return real_send(self, obj)
+
+    reference = _reference(corpus, twelve)
+    monkeypatch.setattr(multiprocessing.connection.Connection, "send", send)
+    batch = batch_for(corpus, jobs=1, chunk_size=4)
+    reports = {r.path: r for r in batch.run(twelve)}
+    assert sorted(reports) == sorted(str(p) for p in twelve)
+    assert [p for p, r in reports.items() if "worker died" in (r.message or "")] == [bad]
+    assert {p: r.to_dict() for p, r in reports.items() if p != bad} == {p: d for p, d in reference.items() if p != bad}
+    assert batch.crashes == 1
+
+
+def _slow_file_and_slow_kill(monkeypatch, slow):
+    """The file ``slow`` ends 1.3 s after it starts, and killing a worker takes 0.6 s: a
+    file over a 1 s limit finishes while its worker is being killed."""
+    real_verify = pool_module.verify_source
+
+    def verify(verifier, source):
+        report = real_verify(verifier, source)
+        if source.path == str(slow):
+            time.sleep(1.3)
+        return report
+
+    real_kill = multiprocessing.context.ForkProcess.kill
+
+    def kill(self):
+        time.sleep(0.6)
+        return real_kill(self)
+
+    monkeypatch.setattr(pool_module, "verify_source", verify)
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "kill", kill)
+
+
+@pytest.mark.parametrize("chunk", [1, 4])
+def test_a_file_ending_as_its_worker_is_killed_is_the_one_reported_late(corpus, twelve, monkeypatch, chunk):
+    # Between the check and the kill the worker finished the file (and may have started
+    # the next one): the file that ran out of time is blamed, no other, and the run ends.
+    slow = twelve[0]
+    _slow_file_and_slow_kill(monkeypatch, slow)
+    reference = _reference(corpus, twelve[:chunk])
+    batch = batch_for(corpus, jobs=1, chunk_size=chunk, timeout=1.0)
+    reports = {r.path: r for r in batch.run(twelve[:chunk])}
+    assert sorted(reports) == sorted(str(p) for p in twelve[:chunk])
+    assert "time limit of 1 s" in reports[str(slow)].message
+    assert {p: r.to_dict() for p, r in reports.items() if p != str(slow)} == \
+        {p: d for p, d in reference.items() if p != str(slow)}
+    assert batch.timeouts == 1
+
+
+def test_a_file_name_that_is_not_utf8_is_verified(corpus, tmp_path):
+    folder = tmp_path / "names"
+    folder.mkdir()
+    source = sorted((corpus.docs / "small").iterdir())[0]
+    shutil.copy(source, os.path.join(os.fsencode(folder), b"caf\xe9.pdf"))
+    [report] = list(batch_for(corpus, jobs=1).run([folder]))
+    assert report.path.encode("utf-8", "surrogateescape").endswith(b"caf\xe9.pdf")
+    assert report.indication is batch_for(corpus, executor="inline").run([source]).__next__().indication
+
+
+def test_a_chunk_fits_a_quarter_of_the_pipe():
+    parent, child = multiprocessing.Pipe(duplex=True)
+    try:
+        held = pool_module._chunk_bytes(parent)
+        import socket
+
+        with socket.fromfd(parent.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            assert held == min(pool_module.MAX_CHUNK_BYTES, sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) // 4)
+    finally:
+        parent.close()
+        child.close()

@@ -11,9 +11,9 @@ worker's other files to a fresh worker and goes on; a file running past ``timeou
 seconds gets its worker killed the same way.
 
 A worker that dies between files (while receiving a chunk or sending results) was on
-no file: its unreported files are verified again elsewhere, and only a file that was
-among the unreported ones of :data:`MAX_STRIKES` such deaths is blamed (so that a file
-whose report cannot be sent still ends the retries).
+no file: its unreported files are verified again, each in a chunk of its own, and a file
+that was among the unreported ones of :data:`MAX_STRIKES` such deaths is blamed (so that a
+file whose report cannot be sent ends the retries, and only that file is blamed).
 
 What the pool costs per document is kept small, because it is paid on every core on top
 of verification: the parent keeps two chunks of files in flight to each worker so workers
@@ -26,8 +26,9 @@ still stream.  Results come back in completion order.
 
 Neither side can block the other for good: a new chunk goes to a worker only when the
 worker has sent the last results of an earlier one (so it is reading, not sending), and a
-chunk's paths are kept under :data:`MAX_CHUNK_BYTES`, well within what a local socket
-holds, so the parent's send never waits on a worker that is itself waiting to send.
+chunk is kept to a quarter of what the pipe to the worker holds (at most
+:data:`MAX_CHUNK_BYTES`), so the parent's send never waits on a worker that is itself
+waiting to send.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import gc
 import multiprocessing
 import multiprocessing.connection
 import os
+import socket
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -59,7 +61,8 @@ __all__ = ["CHUNK_SECONDS", "FLUSH_SECONDS", "LocalPool"]
 CHUNK_SECONDS = 0.025  # how long an adaptively sized chunk should take a worker
 FLUSH_SECONDS = 0.1  # a worker sends what it has at least this often
 MAX_CHUNK = 256  # however fast documents are: a crash retries at most this many
-MAX_CHUNK_BYTES = 32 * 1024  # of paths in one chunk (Linux's local sockets hold ~200 KB)
+MAX_CHUNK_BYTES = 32 * 1024  # of a pickled chunk, estimated (Linux's local sockets hold ~200 KB)
+_ITEM_BYTES = 64  # a chunk item's pickled size beyond its path
 MAX_STRIKES = 2  # deaths between files a file may be among before it is blamed
 # Before anything is measured.  A run of a handful of files goes to one worker in input
 # order, as it always did (and the workers beyond the first are not needed for it).
@@ -105,6 +108,22 @@ def _worker_main(conn: Any, verifier: Verifier, lines: bool, slot: Any) -> None:
         conn.send((results, time.monotonic() - began, True))
 
 
+def _pickled_size(source: Source) -> int:
+    return len(source.path.encode("utf-8", "surrogatepass")) + _ITEM_BYTES
+
+
+def _chunk_bytes(conn: Any) -> int:
+    """A quarter of what the pipe to a worker holds, at most MAX_CHUNK_BYTES: the two
+    chunks in flight fit with room to spare.  (Local sockets hold ~200 KB on Linux, 8 KB
+    on macOS; 4 KB is assumed where it cannot be asked.)"""
+    try:
+        with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            held = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    except (OSError, AttributeError, ValueError):
+        held = 4096
+    return max(512, min(MAX_CHUNK_BYTES, held // 4))
+
+
 @dataclass
 class _Worker:
     process: Any
@@ -141,9 +160,12 @@ class LocalPool:
         self.crashes = 0
         self.timeouts = 0
         self._per_doc: float | None = None  # seconds per document, a moving average
+        self._chunk_bytes = 0  # the most a chunk may take in the pipe, set with the first pipe
 
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
+        if self._chunk_bytes == 0:
+            self._chunk_bytes = _chunk_bytes(parent)
         slot = self._ctx.RawArray("d", 2)
         process = self._ctx.Process(target=_worker_main, args=(child, self.verifier, self.lines, slot),  # type: ignore[attr-defined]
                                     daemon=True)
@@ -176,18 +198,21 @@ class LocalPool:
 
         def next_chunk(size: int) -> list[tuple[int, Source]]:
             nonlocal exhausted
+            if retry and retry[0][0] in strikes:
+                # in a chunk of its own: if it kills the next worker too, it alone is blamed
+                return [retry.popleft()]
             chunk: list[tuple[int, Source]] = []
-            room = MAX_CHUNK_BYTES
-            while retry and len(chunk) < size and room > 0:
+            room = self._chunk_bytes
+            while retry and retry[0][0] not in strikes and len(chunk) < size and room > 0:
                 chunk.append(retry.popleft())
-                room -= len(chunk[-1][1].path.encode())
-            while not exhausted and len(chunk) < size and room > 0:
+                room -= _pickled_size(chunk[-1][1])
+            while not retry and not exhausted and len(chunk) < size and room > 0:
                 item = next(todo, None)
                 if item is None:
                     exhausted = True
                 else:
                     chunk.append(item)
-                    room -= len(item[1].path.encode())
+                    room -= _pickled_size(item[1])
             return chunk
 
         def feed(w: _Worker) -> None:
@@ -214,18 +239,22 @@ class LocalPool:
                     for seq, report in results:
                         head_seq, source = w.queue.popleft()
                         assert head_seq == seq
+                        strikes.pop(seq, None)
                         yield source, report
             except (EOFError, OSError):
                 pass
 
-        def retire(w: _Worker) -> Source | None:
+        def retire(w: _Worker, late: int | None = None) -> Source | None:
             """Replace a dead (or killed) worker with a fresh one; the files it had not
-            reported go to the others, except the one it was on, which is returned.
-            Between files it was on none: None, unless the oldest unreported file has
-            now been among the unreported ones of MAX_STRIKES such deaths."""
+            reported go to the others, except the one to blame, which is returned: the
+            file ``late`` (killed for its time), or the one it was on.  Between files it
+            was on none: None, unless the oldest unreported file has now been among the
+            unreported ones of MAX_STRIKES such deaths."""
             on = w.current()
             culprit: int | None = None
-            if on is not None:
+            if late is not None:
+                culprit = next((i for i, (seq, _) in enumerate(w.queue) if seq == late), None)
+            elif on is not None:
                 culprit = next((i for i, (seq, _) in enumerate(w.queue) if seq == on[0]), 0)
             else:
                 for seq, _ in w.queue:
@@ -247,10 +276,13 @@ class LocalPool:
         def out(source: Source, report: DocumentReport) -> tuple[Source, DocumentReport | ReportLine]:
             return source, as_line(report) if self.lines else report
 
-        def overdue(w: _Worker, now: float) -> bool:
+        def overdue(w: _Worker, now: float) -> int | None:
+            """The file the worker has been on for longer than the time limit, if any."""
             assert self.timeout is not None
             on = w.current()
-            return on is not None and now - on[1] > self.timeout and any(seq == on[0] for seq, _ in w.queue)
+            if on is not None and now - on[1] > self.timeout and any(seq == on[0] for seq, _ in w.queue):
+                return on[0]
+            return None
 
         try:
             while True:
@@ -285,16 +317,19 @@ class LocalPool:
                                 yield out(blamed, crashed_report(blamed, why))
                 if self.timeout is not None:
                     for w in list(workers):
-                        if w.queue and overdue(w, time.monotonic()):
+                        if w.queue and overdue(w, time.monotonic()) is not None:
                             # Results waiting unread (a slow consumer) are not a hang.
                             yield from drain(w)
-                            if w.queue and overdue(w, time.monotonic()) and w.process.is_alive():
+                            seq = overdue(w, time.monotonic()) if w.queue else None
+                            if seq is not None and w.process.is_alive():
                                 w.process.kill()
                                 w.process.join(timeout=5)
-                                self.timeouts += 1
-                                late = retire(w)
-                                assert late is not None  # overdue: it was on a file
-                                yield out(late, timed_out_report(late, self.timeout))
+                                # the file that ran out of time, even if it ended (late) as
+                                # the worker was killed: its report, if any, is lost with it
+                                late = retire(w, seq)
+                                if late is not None:
+                                    self.timeouts += 1
+                                    yield out(late, timed_out_report(late, self.timeout))
         finally:
             for w in workers:
                 try:
