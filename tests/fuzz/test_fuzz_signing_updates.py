@@ -13,21 +13,28 @@ from hypothesis import strategies as st
 
 from esealkit.pdf.changes import ChangeResult, analyse_changes
 from esealkit.pdf.reader import read_pdf, revision_ends
+from esealkit.pdf.seal import _add_dss
 from esealkit.pdf.sign import sign_pdf
 from esealkit.pdf.signing_updates import recognise_updates
 from esealkit.testing import simple_pdf
 
 
-@pytest.fixture(scope="module")
-def two_signatures(pki) -> tuple[bytes, tuple[int, int, int, int], tuple[int, ...]]:
-    """A document signed twice, the first signature's byte range, and where the second
-    revision's structure is (the mutations aim there: the first revision stays signed)."""
+@pytest.fixture(scope="module", params=["signed twice", "validation data added, then more"])
+def two_signatures(pki, request) -> tuple[bytes, tuple[int, int, int, int], tuple[int, ...]]:
+    """A document signed twice (and, in the second seed, made long-term after each
+    signature: a DSS added, then more appended to it), the first signature's byte range,
+    and where the later revisions' structure is (the mutations aim there: the first
+    revision stays signed)."""
     s1, s2 = pki.signers["ecdsa-p256"], pki.signers["rsa"]
     one = sign_pdf(simple_pdf(["fuzz"]), key=s1.key, cert_der=s1.der, chain=pki.chain)
+    if request.param != "signed twice":
+        one = _add_dss(one, [s1.der, *pki.chain], list(pki.crls()), [])
     two = sign_pdf(one, key=s2.key, cert_der=s2.der, chain=pki.chain, field_name="Signature2")
+    if request.param != "signed twice":
+        two = _add_dss(two, [s2.der], list(pki.crls()), [])
     first = read_pdf(two).signatures[0]
-    hot = tuple(sorted({m.start() for m in re.finditer(rb"obj|/Fields|/Annots|/V |/P |/Type|xref|trailer|startxref| R",
-                                                        two[first.covered_end:])}))
+    hot = tuple(sorted({m.start() for m in re.finditer(
+        rb"obj|/Fields|/Annots|/V |/P |/Type|/DSS|/Certs|/CRLs|xref|trailer|startxref| R", two[first.covered_end:])}))
     return two, first.byte_range, tuple(first.covered_end + h for h in hot)
 
 

@@ -116,6 +116,7 @@ def _verdict(result: ChangeResult | str) -> object:
     ("document timestamp", set(), ModificationLevel.LTA_UPDATES),
     ("validation data, then document timestamp", set(), ModificationLevel.LTA_UPDATES),
     ("document timestamp, then second signature", {"Signature2"}, ModificationLevel.FORM_FILLING),
+    ("validation data twice", set(), ModificationLevel.LTA_UPDATES),
 ])
 def test_signature_additions_are_recognised(shapes, shape, recognised, level):
     data = shapes[shape]
@@ -405,6 +406,69 @@ def test_new_validation_data_is_recognised(signed):
     data = _update(signed.pdf, objects)
     end = revision_ends(signed.pdf)[-1]
     assert recognise_updates(data, [end], revision_ends(data))[end] == Additions(ModificationLevel.LTA_UPDATES, ())
+
+
+_STREAM = b"<< /Length 3 >>\nstream\nabc\nendstream"
+
+
+def _with_a_dss(signed: _Signed) -> tuple[bytes, int, int]:
+    """``signed`` with a DSS (holding one certificate) added after the signature; the DSS's
+    number and the certificate's."""
+    dss, cert = signed.size + 10, signed.size + 11
+    return _update(signed.pdf, _with_dss(signed, b"<< /Certs [ %d 0 R ] >>" % cert, {cert: _STREAM})), dss, cert
+
+
+def _extended(signed: _Signed, dss_text: bytes, extra: dict[int, bytes]) -> Additions | str | None:
+    """What the recogniser says of ``signed``, a DSS added, then the DSS rewritten as
+    ``dss_text`` (``%(cert)d``: the first certificate, ``%(new)d``/``%(other)d``: new
+    objects, ``%(page)d``: the page) with the ``extra`` new objects."""
+    base, dss, cert = _with_a_dss(signed)
+    numbers = {b"cert": cert, b"new": signed.size + 20, b"other": signed.size + 21, b"page": signed.page}
+    data = _update(base, {dss: dss_text % numbers, **{numbers[k]: v for k, v in extra.items()}})
+    end = revision_ends(signed.pdf)[-1]
+    return recognise_updates(data, [end], revision_ends(data))[end]
+
+
+def test_validation_data_appended_to_the_dss_is_recognised(signed):
+    # a second signer making its signature long-term (B-LT) adds to the DSS there is
+    found = _extended(signed, b"<< /Certs [ %(cert)d 0 R %(new)d 0 R ] /CRLs [ %(other)d 0 R ] >>",
+                      {b"new": _STREAM, b"other": _STREAM})
+    assert found == Additions(ModificationLevel.LTA_UPDATES, ())
+
+
+@pytest.mark.parametrize(("what", "dss_text", "extra"), [
+    ("an earlier item dropped", b"<< /Certs [ %(new)d 0 R ] >>", {b"new": _STREAM}),
+    ("items reordered", b"<< /Certs [ %(new)d 0 R %(cert)d 0 R ] >>", {b"new": _STREAM}),
+    ("an earlier object appended", b"<< /Certs [ %(cert)d 0 R %(page)d 0 R ] >>", {}),
+    ("a dictionary appended", b"<< /Certs [ %(cert)d 0 R %(new)d 0 R ] >>", {b"new": b"<< /A 1 >>"}),
+    ("per-signature VRI entries", b"<< /Certs [ %(cert)d 0 R %(new)d 0 R ] /VRI << >> >>", {b"new": _STREAM}),
+    ("a list dropped", b"<< /CRLs [ %(new)d 0 R ] >>", {b"new": _STREAM}),
+    ("nothing added", b"<< /Certs [ %(cert)d 0 R ] /Type /DSS >>", {}),
+])
+def test_declines_a_dss_changed_otherwise(signed, what, dss_text, extra):
+    assert _extended(signed, dss_text, extra) is None, what
+
+
+@pytest.mark.parametrize("page_uses_it", [False, True])
+def test_more_validation_data_in_a_dss_a_page_also_uses_is_declined(pki, page_uses_it):
+    # The same object as the DSS and as a page's marked-content properties: the page's
+    # meaning could change with it.  (Signed with the DSS already there.)
+    pdf = simple_pdf(["Contract"], title="contract")
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        dss = doc.make_indirect(pikepdf.Dictionary(Certs=pikepdf.Array([doc.make_stream(b"abc")])))
+        doc.Root.DSS = dss
+        if page_uses_it:
+            doc.pages[0].obj.Resources.Properties = pikepdf.Dictionary(P1=dss)
+        out = io.BytesIO()
+        doc.save(out)
+    signed = _Signed(_sign(pki, out.getvalue(), "Signature1"))
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        dss_number, cert_number = doc.Root.DSS.objgen[0], doc.Root.DSS.Certs[0].objgen[0]
+    new = signed.size + 20
+    data = _update(signed.pdf, {dss_number: b"<< /Certs [ %d 0 R %d 0 R ] >>" % (cert_number, new), new: _STREAM})
+    end = revision_ends(signed.pdf)[-1]
+    found = recognise_updates(data, [end], revision_ends(data))[end]
+    assert found == (None if page_uses_it else Additions(ModificationLevel.LTA_UPDATES, ()))
 
 
 @pytest.mark.parametrize(("what", "dss"), [

@@ -308,3 +308,30 @@ def test_documents_that_cannot_be_sealed(pki, document: bytes) -> None:
         seal_pdf(locked, seal, signer.key, signer.der)
     with pytest.raises(ValueError, match="already has a signature field"):
         seal_pdf(seal_pdf(document, seal, signer.key, signer.der), seal, signer.key, signer.der, field_name="Seal")
+
+
+@pytest.mark.parametrize("long_term", [False, True])
+def test_sealing_twice_is_recognised_as_pyhanko_analyses_it(pki, long_term):
+    """A document sealed twice (and, long-term, with the DSS added to by the second seal):
+    the later revisions are recognised without pyHanko's analysis, with its verdict."""
+    from esealkit.pdf.changes import analyse_changes
+    from esealkit.pdf.reader import revision_ends
+    from esealkit.pdf.signing_updates import Additions, recognise_updates
+
+    revocation = (list(pki.crls()), []) if long_term else None
+
+    def sealed(pdf: bytes, kind: str, page: int) -> bytes:
+        # two parties' seals: the second brings a certificate the DSS does not hold yet
+        seal, signer = make_test_seal(pki, kind, es_id=f"3301060000000{page}"), pki.signers[kind]
+        return seal_pdf(pdf, seal, signer.key, signer.der, chain=pki.chain, page=page, embed_revocation=revocation)
+
+    data = sealed(sealed(simple_pdf(["Contract"], pages=2), "sm2", 1), "ecdsa-p256", 2)
+    doc = read_pdf(data)
+    earlier = [s for s in doc.signatures if not doc.covers_whole_file(s)]
+    assert len(earlier) == (2 if long_term else 1)
+    found = recognise_updates(data, [s.covered_end for s in earlier], revision_ends(data))
+    assert all(isinstance(found[s.covered_end], Additions) for s in earlier)
+    quick = analyse_changes(data, [s.byte_range for s in earlier])
+    full = analyse_changes(data, [s.byte_range for s in earlier], quick=False)
+    assert {br: (r.level, r.changed_fields) for br, r in quick.items()} == \
+        {br: (r.level, r.changed_fields) for br, r in full.items()}

@@ -5,17 +5,19 @@ the same signer making the signature long-term (PAdES B-LT/B-LTA).  Such an upda
 signature or document timestamp field (field and widget in one dictionary) with its
 signature dictionary and perhaps an appearance, appends the field to ``/AcroForm
 /Fields`` and the widget to its page's ``/Annots``; or it adds a document security store
-(DSS: certificates, CRLs, OCSP responses); it may rewrite the Info dictionary and the XMP
-metadata; and it changes nothing else.  pyHanko's difference analysis classifies these as
-form filling (a signature) or validation data (DSS, document timestamps), at about 20 ms a
-document in pure Python; recognising the shapes here costs about a millisecond.
+(DSS: certificates, CRLs, OCSP responses) or appends new ones to the DSS there is; it may
+rewrite the Info dictionary and the XMP metadata; and it changes nothing else.  pyHanko's
+difference analysis classifies these as form filling (a signature) or validation data
+(DSS, document timestamps), at about 20 ms a document in pure Python; recognising the
+shapes here costs a few milliseconds at most.
 
 This is a whitelist in front of pyHanko's analysis, not a second analysis: anything not
 exactly these shapes (a certified document, any other changed, added or deleted object, a
-field with kids or a lock, an existing DSS rewritten, an object number that an older
-object already referred to) is left to pyHanko.  The recogniser may decline what pyHanko
-accepts; it must never accept what pyHanko refuses — the tests run both on every shape
-they generate.  It also recognises the plainest refusal, a page's content redrawn.
+field with kids or a lock, a DSS changed otherwise than by appending, an object number
+that an older object already referred to) is left to pyHanko.  The recogniser may decline
+what pyHanko accepts; it must never accept what pyHanko refuses — the tests run both on
+every shape they generate.  It also recognises the plainest refusal, a page's content
+redrawn.
 """
 
 from __future__ import annotations
@@ -612,8 +614,9 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
     and ``/Version``, the Info dictionary and the XMP metadata stream (neither is drawn, as
     long as nothing but the trailer and the catalog refers to them: ``signed`` is the
     signed revision's bytes, end and cross-reference table, where that is looked up);
-    and the catalog's ``/DSS`` when there was none.  Returns the new objects the catalog
-    itself refers to (a new DSS or metadata stream).
+    the catalog's ``/DSS`` when there was none; and the DSS when it only gets new
+    validation data appended.  Returns the new objects the catalog itself refers to (a
+    new DSS or metadata stream) and the new streams appended to the DSS.
     """
     if old_form is None or new_form is None:
         raise _Decline("the form dictionary appeared or vanished")
@@ -623,6 +626,8 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
     form = new_form.objgen if new_form.is_indirect else root
     info = new.trailer.get("/Info")
     metadata = new.Root.get("/Metadata")
+    signed_dss = old.Root.get("/DSS")
+    dss = signed_dss.objgen if isinstance(signed_dss, pikepdf.Object) and signed_dss.is_indirect else None
     pages, annots = _annotation_lists(new, widgets_by_page)
     for og in [*pages, *annots, *([form] if widgets_by_page else [])]:
         if og not in changed:
@@ -660,6 +665,11 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
             if not isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
                 raise _Decline("the Info dictionary is not a dictionary")
             _check_only_referred_as(signed, og, b"/Info")
+        elif dss is not None and og == dss:
+            # the catalog still names it (a /DSS replaced is refused above), and in the
+            # signed revision nothing but the catalog used it: not drawn, only data
+            roots += _check_dss_extended(prev, obj, added)
+            _check_only_referred_as(signed, og, b"/DSS")
         elif metadata is not None and metadata.is_indirect and og == metadata.objgen:
             if old.Root.get("/Metadata") is None or old.Root.Metadata.objgen != og:
                 raise _Decline("/Metadata replaced")
@@ -671,22 +681,56 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
     return roots
 
 
-def _check_dss(dss: Any, added: dict[ObjGen, Any]) -> None:
-    """A new document security store holding only new certificates, CRLs and OCSP
-    responses (no per-signature /VRI: pyHanko knows what those may hold)."""
+def _dss_lists(dss: Any) -> dict[str, list[Any]]:
+    """The certificate, CRL and OCSP lists of a document security store that holds only
+    those (no per-signature /VRI: pyHanko knows what those may hold), each a direct array
+    of indirect objects; _Decline for any other DSS."""
     if not isinstance(dss, pikepdf.Dictionary) or isinstance(dss, pikepdf.Stream) or not set(dss.keys()) <= _DSS_KEYS:
         raise _Decline("a DSS with more than certificates, CRLs and OCSP responses")
     if dss.get("/Type", "/DSS") != "/DSS":
         raise _Decline("a DSS of another type")
-    for key in _DSS_KEYS - {"/Type"}:
+    lists: dict[str, list[Any]] = {}
+    for key in sorted(_DSS_KEYS - {"/Type"}):
         items = dss.get(key)
         if items is None:
             continue
         if not isinstance(items, pikepdf.Array) or items.is_indirect:
             raise _Decline(f"the DSS's {key} is not a direct array")
-        for item in items:
-            if not isinstance(item, pikepdf.Stream) or item.objgen not in added:
-                raise _Decline(f"the DSS's {key} holds something else than new streams")
+        lists[key] = list(items)
+        if not all(isinstance(item, pikepdf.Object) and item.is_indirect for item in lists[key]):
+            raise _Decline(f"the DSS's {key} holds a direct object")
+    return lists
+
+
+def _new_streams(items: list[Any], added: dict[ObjGen, Any], key: str) -> list[ObjGen]:
+    if not all(isinstance(item, pikepdf.Stream) and item.objgen in added for item in items):
+        raise _Decline(f"the DSS's {key} holds something else than new streams")
+    return [item.objgen for item in items]
+
+
+def _check_dss(dss: Any, added: dict[ObjGen, Any]) -> None:
+    """A new document security store holding only new certificates, CRLs and OCSP
+    responses."""
+    for key, items in _dss_lists(dss).items():
+        _new_streams(items, added, key)
+
+
+def _check_dss_extended(prev: Any, obj: Any, added: dict[ObjGen, Any]) -> list[ObjGen]:
+    """An existing document security store given more validation data, as a second
+    signer making its signature long-term (B-LT) does: each list it held, with new
+    streams appended, and nothing else changed.  Returns the new streams."""
+    before, after = _dss_lists(prev), _dss_lists(obj)
+    if _value_text(prev.get("/Type")) != _value_text(obj.get("/Type")) or not before.keys() <= after.keys():
+        raise _Decline("the DSS changed otherwise than by more validation data")
+    appended = []
+    for key, items in after.items():
+        kept = [item.objgen for item in before.get(key, [])]
+        if [item.objgen for item in items[:len(kept)]] != kept:
+            raise _Decline(f"the DSS's {key} is not the earlier list with new items appended")
+        appended += _new_streams(items[len(kept):], added, key)
+    if not appended:
+        raise _Decline("the DSS was rewritten with nothing added")
+    return appended
 
 
 def _check_xmp(stream: Any) -> None:
