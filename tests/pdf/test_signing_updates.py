@@ -449,6 +449,99 @@ def test_declines_a_dss_changed_otherwise(signed, what, dss_text, extra):
     assert _extended(signed, dss_text, extra) is None, what
 
 
+def _signed_with_a_dss_and(pki, tweak) -> _Signed:
+    """A document with a DSS (one certificate stream), changed by ``tweak(doc, dss)``
+    before it is signed."""
+    with pikepdf.open(io.BytesIO(simple_pdf(["Contract"], title="contract"))) as doc:
+        dss = doc.make_indirect(pikepdf.Dictionary(Certs=pikepdf.Array([doc.make_stream(b"abc")])))
+        doc.Root.DSS = dss
+        tweak(doc, dss)
+        out = io.BytesIO()
+        doc.save(out)
+    return _Signed(_sign(pki, out.getvalue(), "Signature1"))
+
+
+def _with_more_in_the_dss(signed: _Signed) -> bytes:
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        dss, kept = doc.Root.DSS.objgen[0], [item.objgen[0] for item in doc.Root.DSS.Certs]
+    new = signed.size + 20
+    text = b"<< /Certs [ " + b" ".join(b"%d 0 R" % k for k in kept) + b" %d 0 R ] >>" % new
+    return _update(signed.pdf, {dss: text, new: _STREAM})
+
+
+@pytest.mark.parametrize(("what", "tweak"), [
+    ("nested in a catalog entry", lambda doc, dss: setattr(doc.Root, "Foo", pikepdf.Dictionary(DSS=dss))),
+    ("after its name in an array", lambda doc, dss: setattr(doc.Root, "Foo", pikepdf.Array([pikepdf.Name.DSS, dss]))),
+    ("a page's /DSS", lambda doc, dss: setattr(doc.pages[0].obj, "DSS", dss)),
+    ("a page's marked-content properties", lambda doc, dss: setattr(
+        doc.pages[0].obj.Resources, "Properties", pikepdf.Dictionary(DSS=dss))),
+    ("a kept item that is not a stream", lambda doc, dss: setattr(dss, "Certs", pikepdf.Array([doc.pages[0].obj]))),
+])
+def test_more_validation_data_in_a_dss_used_otherwise_is_declined(pki, what, tweak):
+    # pyHanko refuses each of these ("also used in ..."): where a reference sits is not
+    # told by the name written before it
+    signed = _signed_with_a_dss_and(pki, tweak)
+    data = _with_more_in_the_dss(signed)
+    end = revision_ends(signed.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data))[end] is None, what
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    assert analyse_changes(data, [first], quick=False)[first].level is None, what
+
+
+def test_a_dss_key_faked_in_a_comment_is_not_taken_for_the_catalogs(pki):
+    # "/MC0 %xxx...xxx /DSS<newline>N 0 R": the key is /MC0; a look back at the bytes
+    # before the reference would see /DSS
+    with pikepdf.open(io.BytesIO(simple_pdf(["Contract"], title="contract"))) as doc:
+        dss = doc.make_indirect(pikepdf.Dictionary(Certs=pikepdf.Array([doc.make_stream(b"abc")])))
+        doc.Root.DSS = dss
+        doc.pages[0].obj.Resources.Properties = pikepdf.Dictionary(MC0=pikepdf.Dictionary())
+        out = io.BytesIO()
+        doc.save(out)  # (renumbers the objects)
+    with pikepdf.open(io.BytesIO(out.getvalue())) as doc:
+        page, number = doc.pages[0].obj.objgen[0], doc.Root.DSS.objgen[0]
+        text = bytes(doc.pages[0].obj.unparse(resolved=True))
+    faked = text.replace(b"/MC0 << >>", b"/MC0 %" + b"x" * 70 + b" /DSS\n%d 0 R" % number)
+    assert faked != text
+    signed = _Signed(_sign(pki, _update(out.getvalue(), {page: faked}), "Signature1"))
+    data = _with_more_in_the_dss(signed)
+    end = revision_ends(signed.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data))[end] is None
+
+
+def _info_as_graphics_state(pki, key_text: bytes) -> _Signed:
+    """A signed document whose page draws its text with the Info dictionary as its
+    graphics state, the reference written after ``key_text``."""
+    with pikepdf.open(io.BytesIO(simple_pdf(["Amount: 1000 CNY"], title="contract"))) as doc:
+        page = doc.pages[0].obj
+        page.Contents.write(b"q /GS0 gs " + page.Contents.read_bytes() + b" Q")
+        page.Resources.ExtGState = pikepdf.Dictionary(GS0=pikepdf.Dictionary(CA=1))
+        out = io.BytesIO()
+        doc.save(out)
+    with pikepdf.open(io.BytesIO(out.getvalue())) as doc:
+        page, info = doc.pages[0].obj.objgen[0], doc.trailer.Info.objgen[0]
+        text = bytes(doc.pages[0].obj.unparse(resolved=True))
+    assert b"/GS0 << /CA 1 >>" in text
+    unsigned = _update(out.getvalue(), {page: text.replace(b"/GS0 << /CA 1 >>", key_text + b"%d 0 R" % info)})
+    return _Signed(_sign(pki, unsigned, "Signature1"))
+
+
+@pytest.mark.parametrize("key_text", [b"/Info ", b"/GS0 %" + b"x" * 70 + b" /Info\n"])
+def test_an_info_dictionary_a_page_draws_with_is_not_a_free_change(pki, key_text):
+    # Rewriting Info as << /CA 0 /ca 0 >> made the signed text invisible: the Info object
+    # is the page's graphics state, whatever the name before the reference says.
+    signed = _info_as_graphics_state(pki, key_text)
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        info = doc.trailer.Info.objgen[0]
+    first = read_pdf(signed.pdf).signatures[0]
+    # a late signature pyHanko can read (the first one's CMS), so that it analyses the update
+    late = _SIG.replace(b"<00>", b"<%s>" % first.contents.hex().encode()).replace(b"[0 0 0 0]", b"[0 1 2 1]")
+    data = _update(signed.pdf, {**signed.honest(value=late), info: b"<< /Title (contract) /CA 0 /ca 0 >>"})
+    end = revision_ends(signed.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data))[end] is None
+    refused = analyse_changes(data, [first.byte_range])[first.byte_range]
+    assert isinstance(refused, ChangeResult) and refused.level is None  # pyHanko's refusal, as before
+
+
 @pytest.mark.parametrize("page_uses_it", [False, True])
 def test_more_validation_data_in_a_dss_a_page_also_uses_is_declined(pki, page_uses_it):
     # The same object as the DSS and as a page's marked-content properties: the page's

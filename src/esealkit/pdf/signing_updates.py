@@ -35,6 +35,8 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 __all__ = ["Additions", "recognise_updates"]
 
 ObjGen = tuple[int, int]
+# qpdf's serialisation of each object, by (object, where it is): see _check_used_only_as
+Uses = dict[tuple[ObjGen, tuple[int, int, int]], bytes]
 
 # PDF whitespace and comments, as they may stand between the tokens of "n g R"
 _SEPARATOR = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)+"
@@ -53,8 +55,6 @@ _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
 _STREAM_DATA_RE = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
 _NOT_PLAIN_RE = re.compile(rb"[^\t\n\r\x0c\x20-\x7e]")
 _ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\(?![nrtbf()\\0-7\r\n])")  # and escapes the standard ignores
-# the name just before a value (the key it is the value of), separators between
-_KEY_BEFORE_RE = re.compile(rb"(/[^\x00\t\n\x0c\r %()<>\[\]{}/]*)(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])*\Z")
 # a classic cross-reference table's in-use entry (looked for anywhere: a look-alike
 # elsewhere can only make the recogniser decline)
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
@@ -108,6 +108,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
         return xrefs[j]
     headers: set[tuple[ObjGen, int]] = set()  # (object, offset) found in place before its revision's end
     read: dict[tuple[ObjGen, int], tuple[int, bool]] = {}  # see _check_self_contained
+    uses: Uses = {}  # see _check_used_only_as
     # where "xref" is in the whole file: found once (a pass over a large file costs 0.7 ms
     # a megabyte), each step's bounds check looks in a longer prefix of it
     xref_words: list[int] | None = None
@@ -142,7 +143,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
                 try:
-                    steps[i] = _added_fields(old, new, data, revision_ends[i], xref(i), xref(i + 1))
+                    steps[i] = _added_fields(old, new, data, revision_ends[i], xref(i), xref(i + 1), uses)
                 except _Decline:
                     steps[i] = _content_redrawn(old, new, xref(i), xref(i + 1))
                 if warned(i) or warned(i + 1):
@@ -311,10 +312,12 @@ def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
 
 
 def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int,
-                  old_xref: dict[ObjGen, tuple[int, int, int]], new_xref: dict[ObjGen, tuple[int, int, int]]) -> Additions:
+                  old_xref: dict[ObjGen, tuple[int, int, int]], new_xref: dict[ObjGen, tuple[int, int, int]],
+                  uses: Uses) -> Additions:
     """What ``new`` adds to ``old`` (the file ``data[:old_end]``; ``old_xref`` and
-    ``new_xref`` are their :func:`_xref`); raises _Decline unless adding signatures,
-    document timestamps and validation data is all it does."""
+    ``new_xref`` are their :func:`_xref`; ``uses`` see :func:`_check_used_only_as`);
+    raises _Decline unless adding signatures, document timestamps and validation data is
+    all it does."""
     _same_document(old, new)
     _check_signed_fields(old)
     added, changed = _diff(old, new, old_xref, new_xref)
@@ -343,8 +346,7 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int,
             signatures.append(name)
         widgets_by_page.setdefault(field.P.objgen, []).append(og)
 
-    roots = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page,
-                           (data, old_end, old_xref))
+    roots = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page, old_xref, uses)
     if not fresh and not roots:
         raise _Decline("no field and no validation data added")
     _check_reachable(added, [*fresh, *roots])
@@ -477,18 +479,55 @@ def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, in
             raise _Decline("an earlier object refers to a new one")
 
 
-def _check_only_referred_as(signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]]], og: ObjGen,
-                            key: bytes) -> None:
-    """In the signed revision, every reference to ``og`` is the value of ``key`` (the
-    trailer's /Info, the catalog's /Metadata): the object is used for nothing else.
-    Objects in object streams are not in view in the bytes: then it is pyHanko's call."""
-    data, end, xref = signed
-    if any(entry[0] != 1 for entry in xref.values()):
-        raise _Decline("object streams: where else the object is used is not in view")
-    for start, _ in _reference_starts(data, end, [og]):
-        m = _KEY_BEFORE_RE.search(data, max(0, start - 64), start)
-        if m is None or m.group(1) != key:
-            raise _Decline(f"object {og[0]} {og[1]} is used as more than {key.decode()}")
+def _check_used_only_as(old: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, int]], og: ObjGen, key: str,
+                        uses: Uses) -> None:
+    """In the signed revision ``old`` (its :func:`_xref` is ``xref``), the object ``og`` is
+    used for nothing but ``key``: the catalog's /Metadata or /DSS, the /Info of a
+    cross-reference stream (a classic trailer is no object and is never drawn).  No other
+    object refers to it, and those refer to it under no other key.  Where an object
+    refers to it cannot be told from the bytes (a key can be faked in a comment, a
+    nested dictionary or an array can hold it): every object of the revision is looked
+    at, its serialisation kept across steps in ``uses`` by (object, place)."""
+    root = old.Root.objgen
+    for other, entry in xref.items():
+        text = uses.get((other, entry))
+        if text is None:
+            text = uses[(other, entry)] = _own_text(old.get_object(other))
+        if not _mentions(text, og):
+            continue
+        obj = old.get_object(other)
+        holder = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
+        if key == "/Info":
+            allowed = isinstance(obj, pikepdf.Stream) and holder.get("/Type") == "/XRef"
+        else:
+            allowed = other == root
+        value = holder.get(key) if allowed else None
+        if not (isinstance(value, pikepdf.Object) and value.is_indirect and value.objgen == og) or any(
+                og in _value_references(v) for k, v in holder.items() if k != key):
+            raise _Decline(f"object {og[0]} {og[1]} is used as more than {key}")
+
+
+def _mentions(text: bytes, og: ObjGen) -> bool:
+    """Whether qpdf's serialisation of an object (its :func:`_own_text`) refers to
+    ``og``: references are written ``n g R`` there (a string that looks like one counts
+    too, which can only make the recogniser decline).  A search in C: walking a large
+    document's few hundred objects in Python for every check costs milliseconds."""
+    needle = b"%d %d R" % og
+    at = text.find(needle)
+    while at != -1:
+        if at == 0 or not text[at - 1:at].isdigit():
+            return True
+        at = text.find(needle, at + 1)
+    return False
+
+
+def _value_references(value: Any) -> set[ObjGen]:
+    """The objects a dictionary value refers to (itself when indirect)."""
+    if not isinstance(value, pikepdf.Object) or value._type_code in _LEAF_TYPES:
+        return set()
+    if value.is_indirect:
+        return {value.objgen}
+    return _references(value) if value._type_code in _CONTAINER_TYPES else set()
 
 
 def _reference_starts(data: bytes, end: int, objects: Collection[ObjGen]) -> list[tuple[int, ObjGen]]:
@@ -606,14 +645,14 @@ def _signature_field(field: Any, added: dict[ObjGen, Any], before: dict[ObjGen, 
 def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tuple[Any, Any]],
                    added: dict[ObjGen, Any], old_form: Any, new_form: Any,
                    widgets_by_page: dict[ObjGen, list[ObjGen]],
-                   signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]]]) -> list[ObjGen]:
+                   old_xref: dict[ObjGen, tuple[int, int, int]], uses: Uses) -> list[ObjGen]:
     """Every changed earlier object is one a signer changes, changed only as a signer does.
 
     As pyHanko's rules: the pages that get widgets (``/Annots`` only), the form (``/Fields``
     only; it is in the catalog when direct), the catalog's ``/Extensions``, ``/MarkInfo``
     and ``/Version``, the Info dictionary and the XMP metadata stream (neither is drawn, as
-    long as nothing but the trailer and the catalog refers to them: ``signed`` is the
-    signed revision's bytes, end and cross-reference table, where that is looked up);
+    long as nothing but the trailer and the catalog refers to them: looked up in the
+    signed revision, whose :func:`_xref` is ``old_xref``, see :func:`_check_used_only_as`);
     the catalog's ``/DSS`` when there was none; and the DSS when it only gets new
     validation data appended.  Returns the new objects the catalog itself refers to (a
     new DSS or metadata stream) and the new streams appended to the DSS.
@@ -664,18 +703,18 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
         elif info is not None and og == info.objgen:
             if not isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
                 raise _Decline("the Info dictionary is not a dictionary")
-            _check_only_referred_as(signed, og, b"/Info")
+            _check_used_only_as(old, old_xref, og, "/Info", uses)
         elif dss is not None and og == dss:
             # the catalog still names it (a /DSS replaced is refused above), and in the
             # signed revision nothing but the catalog used it: not drawn, only data
             roots += _check_dss_extended(prev, obj, added)
-            _check_only_referred_as(signed, og, b"/DSS")
+            _check_used_only_as(old, old_xref, og, "/DSS", uses)
         elif metadata is not None and metadata.is_indirect and og == metadata.objgen:
             if old.Root.get("/Metadata") is None or old.Root.Metadata.objgen != og:
                 raise _Decline("/Metadata replaced")
             _check_xmp(prev)
             _check_xmp(obj)
-            _check_only_referred_as(signed, og, b"/Metadata")
+            _check_used_only_as(old, old_xref, og, "/Metadata", uses)
         else:
             raise _Decline(f"object {og[0]} {og[1]} changed")
     return roots
@@ -727,6 +766,8 @@ def _check_dss_extended(prev: Any, obj: Any, added: dict[ObjGen, Any]) -> list[O
         kept = [item.objgen for item in before.get(key, [])]
         if [item.objgen for item in items[:len(kept)]] != kept:
             raise _Decline(f"the DSS's {key} is not the earlier list with new items appended")
+        if not all(isinstance(item, pikepdf.Stream) for item in items[:len(kept)]):
+            raise _Decline(f"the DSS's {key} held something else than streams")
         appended += _new_streams(items[len(kept):], added, key)
     if not appended:
         raise _Decline("the DSS was rewritten with nothing added")
