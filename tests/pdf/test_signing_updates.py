@@ -762,3 +762,112 @@ def test_a_revision_qpdf_warned_about_once_stays_declined(signed, signatures):
     together = recognise_updates(data, [ends[-2 - signatures], damaged], ends)
     assert alone[damaged] is None
     assert together[damaged] is None
+
+
+# ------------------------------------------- what refers to the Info object: no shortcuts
+
+
+def _xref_stream_update(pdf: bytes, plain: dict[int, bytes], compressed: dict[int, tuple[int, int]]) -> bytes:
+    """``pdf`` with an update whose cross-reference is a stream: ``plain`` objects written
+    in the file, ``compressed`` objects (number -> (object stream, index)) in object
+    streams among ``plain``."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        root, size = doc.trailer.Root.objgen[0], int(doc.trailer.Size)
+        info = doc.trailer.Info.objgen[0]
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    out = bytearray(pdf if pdf.endswith(b"\n") else pdf + b"\n")
+    offsets = {}
+    for number, body in sorted(plain.items()):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    x = max([size, *plain, *compressed]) + 1
+    offsets[x] = len(out)
+    rows = []
+    numbers = sorted([*offsets, *compressed])
+    for n in numbers:
+        if n in compressed:
+            s, i = compressed[n]
+            rows.append(bytes([2]) + s.to_bytes(4, "big") + i.to_bytes(2, "big"))
+        else:
+            rows.append(bytes([1]) + offsets[n].to_bytes(4, "big") + (0).to_bytes(2, "big"))
+    index = b" ".join(b"%d 1" % n for n in numbers)
+    data = b"".join(rows)
+    out += (b"%d 0 obj\n<< /Type /XRef /W [1 4 2] /Index [%s] /Size %d /Root %d 0 R /Info %d 0 R /Prev %d /Length %d >>\n"
+            b"stream\n" % (x, index, x + 1, root, info, prev, len(data))) + data + b"\nendstream\nendobj\n"
+    out += b"startxref\n%d\n%%%%EOF\n" % offsets[x]
+    return bytes(out)
+
+
+def _objstm_with_indirect_filter(pki):
+    """A signed document whose page's graphics states (object 33) are in an object stream
+    whose /Filter is another object: no filter (R0) gives << /GS0 << /CA 1 >> >>; with
+    /ASCIIHexDecode the same bytes give << /GS0 INFO 0 R >>."""
+    base = simple_pdf(["Amount: 1000 CNY"], title="contract")
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        page = doc.pages[0].obj
+        number, contents, size = page.objgen[0], page.Contents.objgen[0], int(doc.trailer.Size)
+        info = doc.trailer.Info.objgen[0]
+        text = bytes(page.unparse(resolved=True))
+        drawn = b"q /GS0 gs " + page.Contents.read_bytes() + b" Q"
+    assert size < 33
+    gs, stm, filt = 33, 34, 40
+    hex_view = b"33 0 <</GS0 %d 0 R>>" % info
+    digits = hex_view.hex().encode()
+    assert digits.startswith(b"333320")
+    plain = b"33 3320 " + digits[6:] + b">"
+    data = plain.ljust(5 + 3320) + b"<</GS0 <</CA 1>>>>"
+    stream = b"<< /Type /ObjStm /N 1 /First 5 /Filter %d 0 R /Length %d >>\nstream\n%s\nendstream" % (filt, len(data), data)
+    page_text = text.replace(b"/Resources <<", b"/Resources << /ExtGState %d 0 R" % gs, 1)
+    assert page_text != text
+    unsigned = _xref_stream_update(base, {
+        stm: stream, filt: b"[ ]", number: page_text,
+        contents: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawn), drawn)}, {gs: (stm, 0)})
+    return _sign(pki, unsigned, "Signature1"), info, filt
+
+
+def test_an_object_stream_read_otherwise_later_is_not_taken_as_read_before(pki):
+    # The page's graphics states are in an object stream whose /Filter is another object:
+    # plain, they are harmless; once a later revision makes that filter /ASCIIHexDecode,
+    # the same bytes name Info as the graphics state.  A serialisation remembered from the
+    # first step must not answer for the later one.
+    r0, info, filt = _objstm_with_indirect_filter(pki)
+    first = read_pdf(r0).signatures[0]
+    late = _SIG.replace(b"<00>", b"<%s>" % first.contents.hex().encode()).replace(b"[0 0 0 0]", b"[0 1 2 1]")
+    r1 = _update(r0, {**_Signed(r0).honest(value=late, name=b"Late1"), info: b"<< /Title (contract) /Producer (x) >>"})
+    rx = _update(r1, {filt: b"[ /ASCIIHexDecode ]"})
+    with pikepdf.open(io.BytesIO(rx)) as doc:
+        assert doc.pages[0].obj.Resources.ExtGState.GS0.objgen == doc.trailer.Info.objgen
+    r2 = _sign(pki, rx, "Signature3")
+    data = _update(r2, {**_Signed(r2).honest(value=late, name=b"Late2"), info: b"<< /Title (contract) /CA 0 /ca 0 >>"})
+    ends = revision_ends(data)
+    signed_again = revision_ends(r2)[-1]
+    assert recognise_updates(data, [signed_again], ends)[signed_again] is None
+    assert recognise_updates(data, [revision_ends(r0)[-1], signed_again], ends)[signed_again] is None
+
+
+def test_a_reference_to_info_at_another_generation_counts(pki, monkeypatch):
+    # "/GS0 2 1 R" with Info "2 0 obj": qpdf reads null, Ghostscript draws with Info
+    with pikepdf.open(io.BytesIO(simple_pdf(["Amount: 1000 CNY"], title="contract"))) as doc:
+        info = doc.trailer.Info.objgen[0]
+    module = sys.modules[__name__]
+    plain = module._update
+    monkeypatch.setattr(module, "_update", lambda pdf, objects, **kw: plain(
+        pdf, {n: body.replace(b"/GS0 %d 0 R" % info, b"/GS0 %d 1 R" % info) for n, body in objects.items()}, **kw))
+    signed = _info_as_graphics_state(pki, b"/GS0 ")
+    monkeypatch.undo()
+    assert b"/GS0 %d 1 R" % info in signed.pdf
+    data = _update(signed.pdf, {**signed.honest(), info: b"<< /Title (contract) /CA 0 /ca 0 >>"})
+    end = revision_ends(signed.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data))[end] is None
+
+
+def test_an_indirect_number_does_not_stop_an_info_rewrite_being_recognised(pki):
+    base = simple_pdf(["Contract"], title="contract")
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        size = int(doc.trailer.Size)
+    signed = _Signed(_sign(pki, _update(base, {size: b"42"}), "Signature1"))
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        info = doc.trailer.Info.objgen[0]
+    data = _update(signed.pdf, {**signed.honest(), info: b"<< /Producer (x) >>"})
+    end = revision_ends(signed.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data))[end] == Additions(ModificationLevel.FORM_FILLING, ("Late",))

@@ -139,6 +139,8 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                 # revision too
                 _check_headers(data, table(i), revision_ends[i], headers)
                 _check_headers(data, table(i + 1), revision_ends[i + 1], headers)
+                _check_one_generation(table(i))
+                _check_one_generation(table(i + 1))
                 xref_streams = _check_self_contained(old, table(i), revision_ends[i], read, lambda: warned(i))
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
@@ -199,6 +201,13 @@ def _check_headers(data: bytes, table: dict[ObjGen, Any], end: int, checked: set
         if m is None or (int(m.group(1)), int(m.group(2))) != (number, generation):
             raise _Decline(f"object {number} {generation} is not where the cross-reference table says")
         checked.add(((number, generation), entry.offset))
+
+
+def _check_one_generation(table: dict[ObjGen, Any]) -> None:
+    """No object number is in the table at two generations: readers differ on which one
+    ``n g R`` names (some ignore the generation)."""
+    if len({number for number, _ in table}) != len(table):
+        raise _Decline("an object number at two generations")
 
 
 def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf, xref_streams: list[ObjGen],
@@ -346,7 +355,8 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int,
             signatures.append(name)
         widgets_by_page.setdefault(field.P.objgen, []).append(og)
 
-    roots = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page, old_xref, uses)
+    roots = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page,
+                           (data, old_end, old_xref, uses))
     if not fresh and not roots:
         raise _Decline("no field and no validation data added")
     _check_reachable(added, [*fresh, *roots])
@@ -479,21 +489,33 @@ def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, in
             raise _Decline("an earlier object refers to a new one")
 
 
-def _check_used_only_as(old: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, int]], og: ObjGen, key: str,
-                        uses: Uses) -> None:
-    """In the signed revision ``old`` (its :func:`_xref` is ``xref``), the object ``og`` is
+def _check_used_only_as(old: pikepdf.Pdf, signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]], Uses],
+                        og: ObjGen, key: str) -> None:
+    """In the signed revision ``old`` (``signed``: the file's bytes, where the revision
+    ends, its :func:`_xref`, and ``uses``), the object ``og`` is
     used for nothing but ``key``: the catalog's /Metadata or /DSS, the /Info of a
     cross-reference stream (a classic trailer is no object and is never drawn).  No other
     object refers to it, and those refer to it under no other key.  Where an object
     refers to it cannot be told from the bytes (a key can be faked in a comment, a
     nested dictionary or an array can hold it): every object of the revision is looked
-    at, its serialisation kept across steps in ``uses`` by (object, place)."""
+    at, in qpdf's serialisation, where a reference is ``n g R``; and a reference at
+    another generation (which qpdf does not serialise) declines.  Serialisations are kept across steps in ``uses`` by (object, place), for objects in
+    the file's own bytes only (one in an object stream reads otherwise when the stream's
+    indirect /Filter changes)."""
+    data, end, xref, uses = signed
+    # qpdf reads "n 1 R" as null when the object is "n 0", and drops it from what it
+    # serialises; other readers take the object: any such reference in the bytes declines
+    if any(found != og for _, found in _reference_starts(data, end, [(og[0], -1)])):
+        raise _Decline(f"object {og[0]} is referred to at another generation")
+    mention = re.compile(rb"(?<![0-9])%d[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R" % og[0])
     root = old.Root.objgen
     for other, entry in xref.items():
         text = uses.get((other, entry))
         if text is None:
-            text = uses[(other, entry)] = _own_text(old.get_object(other))
-        if not _mentions(text, og):
+            text = _own_text(old.get_object(other))
+            if entry[0] == 1:
+                uses[(other, entry)] = text
+        if mention.search(text) is None:
             continue
         obj = old.get_object(other)
         holder = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
@@ -503,22 +525,8 @@ def _check_used_only_as(old: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, int
             allowed = other == root
         value = holder.get(key) if allowed else None
         if not (isinstance(value, pikepdf.Object) and value.is_indirect and value.objgen == og) or any(
-                og in _value_references(v) for k, v in holder.items() if k != key):
+                og[0] in {ref[0] for ref in _value_references(v)} for k, v in holder.items() if k != key):
             raise _Decline(f"object {og[0]} {og[1]} is used as more than {key}")
-
-
-def _mentions(text: bytes, og: ObjGen) -> bool:
-    """Whether qpdf's serialisation of an object (its :func:`_own_text`) refers to
-    ``og``: references are written ``n g R`` there (a string that looks like one counts
-    too, which can only make the recogniser decline).  A search in C: walking a large
-    document's few hundred objects in Python for every check costs milliseconds."""
-    needle = b"%d %d R" % og
-    at = text.find(needle)
-    while at != -1:
-        if at == 0 or not text[at - 1:at].isdigit():
-            return True
-        at = text.find(needle, at + 1)
-    return False
 
 
 def _value_references(value: Any) -> set[ObjGen]:
@@ -532,7 +540,8 @@ def _value_references(value: Any) -> set[ObjGen]:
 
 def _reference_starts(data: bytes, end: int, objects: Collection[ObjGen]) -> list[tuple[int, ObjGen]]:
     """Where ``number generation R`` (any spelling qpdf reads) of any of ``objects``
-    starts in ``data[:end]``, and which object it refers to.
+    starts in ``data[:end]``, and which object it refers to.  A generation of -1 stands
+    for any: the one found is returned.
 
     Candidates are the numbers' digits followed by a separator, one search for all of
     them whose pattern starts with a digit of a few, which the regex engine looks for in
@@ -547,7 +556,7 @@ def _reference_starts(data: bytes, end: int, objects: Collection[ObjGen]) -> lis
     if not generations:
         return []
     candidates = re.compile(rb"(?:%s)(?=[\x00\t\n\x0c\r %%])" % b"|".join(b"%d" % n for n in sorted(generations)))
-    rests = {g: re.compile(rb"%s[+-]?0*%d%sR" % (_SEPARATOR, g, _SEPARATOR))
+    rests = {g: re.compile(rb"%s[+-]?0*%s%sR" % (_SEPARATOR, b"%d" % g if g >= 0 else rb"([0-9]+)", _SEPARATOR))
              for gens in generations.values() for g in gens}
     starts: list[tuple[int, ObjGen]] = []
     for m in candidates.finditer(data, 0, end):
@@ -558,7 +567,10 @@ def _reference_starts(data: bytes, end: int, objects: Collection[ObjGen]) -> lis
         if before > 0 and data[before - 1] in (0x2B, 0x2D):  # a sign
             before -= 1
         if before == 0 or not data[before - 1:before].isdigit():
-            starts.extend((before, (number, g)) for g in generations[number] if rests[g].match(data, m.end(), end))
+            for g in generations[number]:
+                rest = rests[g].match(data, m.end(), end)
+                if rest is not None:
+                    starts.append((before, (number, g if g >= 0 else int(rest.group(1)))))
     return starts
 
 
@@ -645,14 +657,14 @@ def _signature_field(field: Any, added: dict[ObjGen, Any], before: dict[ObjGen, 
 def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tuple[Any, Any]],
                    added: dict[ObjGen, Any], old_form: Any, new_form: Any,
                    widgets_by_page: dict[ObjGen, list[ObjGen]],
-                   old_xref: dict[ObjGen, tuple[int, int, int]], uses: Uses) -> list[ObjGen]:
+                   signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]], Uses]) -> list[ObjGen]:
     """Every changed earlier object is one a signer changes, changed only as a signer does.
 
     As pyHanko's rules: the pages that get widgets (``/Annots`` only), the form (``/Fields``
     only; it is in the catalog when direct), the catalog's ``/Extensions``, ``/MarkInfo``
     and ``/Version``, the Info dictionary and the XMP metadata stream (neither is drawn, as
     long as nothing but the trailer and the catalog refers to them: looked up in the
-    signed revision, whose :func:`_xref` is ``old_xref``, see :func:`_check_used_only_as`);
+    signed revision, ``signed``, see :func:`_check_used_only_as`);
     the catalog's ``/DSS`` when there was none; and the DSS when it only gets new
     validation data appended.  Returns the new objects the catalog itself refers to (a
     new DSS or metadata stream) and the new streams appended to the DSS.
@@ -703,18 +715,18 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
         elif info is not None and og == info.objgen:
             if not isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
                 raise _Decline("the Info dictionary is not a dictionary")
-            _check_used_only_as(old, old_xref, og, "/Info", uses)
+            _check_used_only_as(old, signed, og, "/Info")
         elif dss is not None and og == dss:
             # the catalog still names it (a /DSS replaced is refused above), and in the
             # signed revision nothing but the catalog used it: not drawn, only data
             roots += _check_dss_extended(prev, obj, added)
-            _check_used_only_as(old, old_xref, og, "/DSS", uses)
+            _check_used_only_as(old, signed, og, "/DSS")
         elif metadata is not None and metadata.is_indirect and og == metadata.objgen:
             if old.Root.get("/Metadata") is None or old.Root.Metadata.objgen != og:
                 raise _Decline("/Metadata replaced")
             _check_xmp(prev)
             _check_xmp(obj)
-            _check_used_only_as(old, old_xref, og, "/Metadata", uses)
+            _check_used_only_as(old, signed, og, "/Metadata")
         else:
             raise _Decline(f"object {og[0]} {og[1]} changed")
     return roots
@@ -869,6 +881,8 @@ def _references(obj: Any) -> set[ObjGen]:
     """The objects an object refers to, from its dictionary and arrays (a stream's data
     holds no references)."""
     refs: set[ObjGen] = set()
+    if not isinstance(obj, pikepdf.Object) or not (isinstance(obj, pikepdf.Stream) or obj._type_code in _CONTAINER_TYPES):
+        return refs  # a number, boolean, null, name or string refers to nothing
     todo = [obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj]
     seen = 0
     while todo:
@@ -888,7 +902,10 @@ def _references(obj: Any) -> set[ObjGen]:
 
 
 def _own_text(obj: Any) -> bytes:
-    """Where an object's references are: its dictionary (a stream's data has none)."""
+    """Where an object's references are: its dictionary (a stream's data has none).
+    (pikepdf hands out an indirect number, boolean or null as Python's own.)"""
     if isinstance(obj, pikepdf.Stream):
         return bytes(obj.stream_dict.unparse())
+    if not isinstance(obj, pikepdf.Object):
+        return repr(obj).encode()
     return bytes(obj.unparse(resolved=True))
