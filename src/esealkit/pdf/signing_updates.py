@@ -471,22 +471,26 @@ def _check_signed_fields(old: pikepdf.Pdf) -> None:
 def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]], data: bytes, old_end: int,
                           added: Collection[ObjGen]) -> None:
     """No object of the signed revision already referred to an object number the update
-    defines: such a dangling reference reads as null when signing and as the new object
-    after, changing the old object's meaning without changing its bytes.
+    defines, at any generation: such a dangling reference reads as null when signing and
+    as the new object after (in readers that ignore the generation, even at another),
+    changing the old object's meaning without changing its bytes.  qpdf reads such a
+    reference as null and gives nothing to walk: it is looked for in the bytes."""
+    if _written_references(old, old_xref, data, old_end, [(number, -1) for number, _ in added]):
+        raise _Decline("an earlier object refers to a new one")
 
-    Without object streams every reference is in the file's bytes as ``n g R`` (with
-    whitespace or comments between, leading zeros and plus signs allowed): one search for
-    all the new objects, for their numbers' digits first (a regex tried at every byte of
-    a large file costs tens of milliseconds).  A look-alike in a stream's data can only
-    make the recogniser decline.  With object streams, every old object is walked.
-    """
-    if all(entry[0] == 1 for entry in old_xref.values()):
-        if _reference_starts(data, old_end, added):
-            raise _Decline("an earlier object refers to a new one")
-        return
-    for og in old_xref:
-        if not _references(old.get_object(og)).isdisjoint(added):
-            raise _Decline("an earlier object refers to a new one")
+
+def _written_references(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]], data: bytes, end: int,
+                        objects: Collection[ObjGen]) -> list[ObjGen]:
+    """The references to ``objects`` (see :func:`_reference_starts`) written in the signed
+    revision ``data[:end]``, or in the object streams its objects are in (decoded: qpdf
+    has decoded them to read those objects already).  Every reference is in one of the
+    two as ``n g R`` (with whitespace or comments between, leading zeros and plus signs
+    allowed); a look-alike in a stream's data can only make the recogniser decline."""
+    found = [og for _, og in _reference_starts(data, end, objects)]
+    for number in sorted({entry[1] for entry in old_xref.values() if entry[0] == 2}):
+        decoded = old.get_object((number, 0)).read_bytes()
+        found += [og for _, og in _reference_starts(decoded, len(decoded), objects)]
+    return found
 
 
 def _check_used_only_as(old: pikepdf.Pdf, signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]], Uses],
@@ -504,8 +508,8 @@ def _check_used_only_as(old: pikepdf.Pdf, signed: tuple[bytes, int, dict[ObjGen,
     indirect /Filter changes)."""
     data, end, xref, uses = signed
     # qpdf reads "n 1 R" as null when the object is "n 0", and drops it from what it
-    # serialises; other readers take the object: any such reference in the bytes declines
-    if any(found != og for _, found in _reference_starts(data, end, [(og[0], -1)])):
+    # serialises; other readers take the object: any such reference declines
+    if any(found != og for found in _written_references(old, xref, data, end, [(og[0], -1)])):
         raise _Decline(f"object {og[0]} is referred to at another generation")
     mention = re.compile(rb"(?<![0-9])%d[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R" % og[0])
     root = old.Root.objgen
