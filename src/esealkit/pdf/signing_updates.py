@@ -216,8 +216,8 @@ def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf, xref_streams:
     qpdf (12.4) drops such an entry (for an object number above a third of the file's
     size) the object reads as null in the signed revision, while in the whole file, and
     in other readers, it is whatever bytes a later update puts there; where qpdf keeps
-    it, the header check declines.  ``xref_words`` are where
-    "xref" is in ``data``, ascending."""
+    it, the header check declines.  ``xref_words`` are where "xref" is in ``data``,
+    ascending."""
     for at in xref_words:  # classic tables: from each "xref" to its "trailer"
         if at + 4 > end:
             break
@@ -496,16 +496,18 @@ def _written_references(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int,
 def _check_used_only_as(old: pikepdf.Pdf, signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]], Uses],
                         og: ObjGen, key: str) -> None:
     """In the signed revision ``old`` (``signed``: the file's bytes, where the revision
-    ends, its :func:`_xref`, and ``uses``), the object ``og`` is
-    used for nothing but ``key``: the catalog's /Metadata or /DSS, the /Info of a
-    cross-reference stream (a classic trailer is no object and is never drawn).  No other
-    object refers to it, and those refer to it under no other key.  Where an object
-    refers to it cannot be told from the bytes (a key can be faked in a comment, a
-    nested dictionary or an array can hold it): every object of the revision is looked
-    at, in qpdf's serialisation, where a reference is ``n g R``; and a reference at
-    another generation (which qpdf does not serialise) declines.  Serialisations are kept across steps in ``uses`` by (object, place), for objects in
-    the file's own bytes only (one in an object stream reads otherwise when the stream's
-    indirect /Filter changes)."""
+    ends, its :func:`_xref`, and ``uses``), the object ``og`` is used for nothing but
+    ``key``: the catalog's /Metadata or /DSS, the /Info of a cross-reference stream (a
+    classic trailer is no object and is never drawn).  No other object refers to it, and
+    those refer to it under no other key.
+
+    Where an object refers to it cannot be told from the bytes (a key can be faked in a
+    comment, a nested dictionary or an array can hold it): every object of the revision
+    is looked at, in qpdf's serialisation, where a reference is ``n g R``; and a reference
+    at another generation (which qpdf does not serialise) declines.  Serialisations are
+    kept across steps in ``uses`` by (object, place), for objects in the file's own bytes
+    only (one in an object stream reads otherwise when the stream's indirect /Filter
+    changes)."""
     data, end, xref, uses = signed
     # qpdf reads "n 1 R" as null when the object is "n 0", and drops it from what it
     # serialises; other readers take the object: any such reference declines
