@@ -896,3 +896,159 @@ def test_an_indirect_number_does_not_stop_an_info_rewrite_being_recognised(pki):
     data = _update(signed.pdf, {**signed.honest(), info: b"<< /Producer (x) >>"})
     end = revision_ends(signed.pdf)[-1]
     assert recognise_updates(data, [end], revision_ends(data))[end] == Additions(ModificationLevel.FORM_FILLING, ("Late",))
+
+
+# ---------------------------------------- what pyHanko checks of a new field and its page
+
+
+def _late_signature(signed: _Signed) -> bytes:
+    """A late signature dictionary holding the first signature's CMS: pyHanko then
+    analyses the update instead of failing to read it."""
+    first = read_pdf(signed.pdf).signatures[0]
+    return _SIG.replace(b"<00>", b"<%s>" % first.contents.hex().encode()).replace(b"[0 0 0 0]", b"[0 1 2 1]")
+
+
+def _both_say(signed: _Signed, data: bytes) -> tuple[Additions | str | None, ChangeResult | str]:
+    """The recogniser's result and pyHanko's for the first signature of ``data``."""
+    end = revision_ends(signed.pdf)[-1]
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    return (recognise_updates(data, [end], revision_ends(data))[end],
+            analyse_changes(data, [first], quick=False)[first])
+
+
+@pytest.mark.parametrize("key", [b"/MK", b"/A", b"/AA", b"/OC", b"/Foo", b"/Prop_Build"])
+def test_a_new_field_brings_new_objects_only_in_its_appearance(signed, key):
+    # pyHanko: objects under /AP only, the signature dictionary itself and nothing it
+    # refers to; anything else new is "unexplained"
+    new = signed.size + 5
+    late = _late_signature(signed)
+    if key == b"/Prop_Build":
+        objects = {**signed.honest(value=late.replace(b"/Type /Sig", b"/Type /Sig /Prop_Build %d 0 R" % new)),
+                   new: b"<< /App << /Name /X >> >>"}
+    else:
+        objects = {**signed.honest(b" %s %d 0 R" % (key, new), value=late), new: b"<< /S /JavaScript /JS (1) >>"}
+    found, full = _both_say(signed, _update(signed.pdf, objects))
+    assert found is None
+    assert isinstance(full, ChangeResult) and full.level is None
+
+
+@pytest.mark.parametrize("appearance", [False, True])
+def test_a_document_timestamp_counts_as_pyhanko_counts_it(signed, appearance):
+    # validation data only when invisible; with an appearance, or a visible /Rect, it is a
+    # field filled in like any other
+    ap = signed.size + 5
+    late = _late_signature(signed).replace(b"/Type /Sig", b"/Type /DocTimeStamp")
+    objects = signed.honest(b" /AP << /N %d 0 R >>" % ap if appearance else b"", value=late)
+    if appearance:
+        objects[ap] = b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Length 0 >>\nstream\n\nendstream"
+    else:
+        objects[signed.size] = objects[signed.size].replace(b"/Rect [0 0 0 0]", b"/Rect [0 0 100 100]")
+    found, full = _both_say(signed, _update(signed.pdf, objects))
+    assert isinstance(found, Additions) and isinstance(full, ChangeResult)
+    assert (found.level, found.fields) == (full.level, full.changed_fields) == (ModificationLevel.FORM_FILLING, ("Late",))
+
+
+def _signed_with(pki, objects_of) -> _Signed:
+    """A one-page document changed by an update ``objects_of(doc)`` gives, then signed."""
+    base = simple_pdf(["Contract"], title="contract")
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        objects = objects_of(doc)
+    return _Signed(_sign(pki, _update(base, objects), "Signature1"))
+
+
+def _in_info(doc: pikepdf.Pdf, ref: int) -> dict[int, bytes]:
+    info = doc.trailer.Info
+    return {info.objgen[0]: bytes(info.unparse(resolved=True)).replace(b"<<", b"<< /Foo %d 0 R" % ref, 1)}
+
+
+def test_a_page_annotation_list_used_elsewhere_is_declined(pki):
+    signed = _signed_with(pki, lambda doc: _in_info(doc, doc.pages[0].obj.Annots.objgen[0]))
+    found, full = _both_say(signed, _update(signed.pdf, signed.honest(value=_late_signature(signed))))
+    assert found is None and isinstance(full, ChangeResult) and full.level is None
+
+
+def test_a_form_dictionary_used_elsewhere_is_declined(pki):
+    def objects_of(doc: pikepdf.Pdf) -> dict[int, bytes]:
+        form = int(doc.trailer.Size)
+        root = bytes(doc.Root.unparse(resolved=True)).replace(b"<<", b"<< /AcroForm %d 0 R" % form, 1)
+        return {form: b"<< /Fields [ ] >>", doc.Root.objgen[0]: root, **_in_info(doc, form)}
+    signed = _signed_with(pki, objects_of)
+    found, full = _both_say(signed, _update(signed.pdf, signed.honest(value=_late_signature(signed))))
+    assert found is None and isinstance(full, ChangeResult) and full.level is None
+
+
+def test_a_widget_on_a_page_outside_the_page_tree_is_declined(pki):
+    orphan = [0]
+
+    def objects_of(doc: pikepdf.Pdf) -> dict[int, bytes]:
+        orphan[0] = int(doc.trailer.Size)
+        return {orphan[0]: b"<< /Type /Page /MediaBox [0 0 10 10] >>"}
+    signed = _signed_with(pki, objects_of)
+    objects = signed.honest(value=_late_signature(signed))
+    objects[signed.size] = objects[signed.size].replace(b"/P %d 0 R" % signed.page, b"/P %d 0 R" % orphan[0])
+    objects.pop(signed.annots, None)
+    objects[orphan[0]] = b"<< /Type /Page /MediaBox [0 0 10 10] /Annots [ %d 0 R ] >>" % signed.size
+    found, full = _both_say(signed, _update(signed.pdf, objects))
+    assert found is None and isinstance(full, ChangeResult) and full.level is None
+
+
+@pytest.mark.parametrize("where", ["Info", "MarkInfo"])
+def test_a_stream_labelled_xref_that_something_uses_is_not_structure(signed, where):
+    x = signed.size + 5
+    objects = {**signed.honest(value=_late_signature(signed)),
+               x: b"<< /Type /XRef /W [1 1 1] /Size 1 /Length 0 >>\nstream\n\nendstream"}
+    if where == "Info":
+        with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+            objects[doc.trailer.Info.objgen[0]] = b"<< /Producer (x) /Foo %d 0 R >>" % x
+    else:
+        objects[signed.catalog] = signed.catalog_text.replace(b"<<", b"<< /MarkInfo << /Marked true /Foo %d 0 R >>" % x, 1)
+    found, full = _both_say(signed, _update(signed.pdf, objects))
+    assert found is None and isinstance(full, ChangeResult) and full.level is None
+
+
+def test_an_annotation_list_that_is_also_the_page_tree_is_declined(pki):
+    # /Pages /Kids and page 2's /Annots are one array object: appending a "widget" typed
+    # /Page to it added a page after signing (Ghostscript drew it)
+    base = simple_pdf(["Contract"], title="contract", pages=2)
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        size = int(doc.trailer.Size)
+        pages, pages_text = doc.Root.Pages.objgen[0], bytes(doc.Root.Pages.unparse(resolved=True))
+        second, second_text = doc.pages[1].obj.objgen[0], bytes(doc.pages[1].obj.unparse(resolved=True))
+        first_page, font = doc.pages[0].obj.objgen[0], doc.pages[0].obj.Resources.Font.F1.objgen[0]
+    kids = size
+    base = _update(base, {pages: re.sub(rb"/Kids \[[^\]]*\]", b"/Kids %d 0 R" % kids, pages_text),
+                          second: re.sub(rb"/Annots \d+ 0 R", b"/Annots %d 0 R" % kids, second_text),
+                          kids: b"[ %d 0 R %d 0 R ]" % (first_page, second)})
+    signed = _Signed(_sign(pki, base, "Signature1"))
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        assert doc.Root.Pages.Kids.objgen[0] == kids
+        kids_text = bytes(doc.get_object((kids, 0)).unparse(resolved=True))
+    field, sig, content = signed.size, signed.size + 1, signed.size + 2
+    draw = b"BT /F1 40 Tf 72 400 Td (PAGE ADDED AFTER SIGNING) Tj ET"
+    objects = {
+        field: b"<< /FT /Sig /T (Late) /V %d 0 R /Type /Page /Subtype /Widget /Rect [0 0 0 0] /F 132 /P %d 0 R "
+               b"/MediaBox [0 0 595 842] /Contents %d 0 R /Resources << /Font << /F1 %d 0 R >> >> >>"
+               % (sig, second, content, font),
+        sig: _late_signature(signed),
+        content: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(draw), draw),
+        signed.form: signed.form_text.replace(b"] ", b" %d 0 R] " % field, 1),
+        kids: kids_text.replace(b"]", b" %d 0 R ]" % field),
+    }
+    data = _update(signed.pdf, objects)
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert len(doc.pages) == 3  # the page added
+    found, full = _both_say(signed, data)
+    assert found is None and isinstance(full, ChangeResult) and full.level is None
+
+
+def test_two_pages_sharing_one_annotation_list_is_fine(pki):
+    # the control: a list used only as /Annots, by two pages, as pyHanko accepts
+    base = simple_pdf(["a"], title="contract", pages=2)
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        shared = doc.pages[0].obj.Annots.objgen[0]
+        second, text = doc.pages[1].obj.objgen[0], bytes(doc.pages[1].obj.unparse(resolved=True))
+    signed = _Signed(_sign(pki, _update(base, {second: re.sub(rb"/Annots \d+ 0 R", b"/Annots %d 0 R" % shared, text)}),
+                           "Signature1"))
+    found, full = _both_say(signed, _update(signed.pdf, signed.honest(value=_late_signature(signed))))
+    assert isinstance(found, Additions) and isinstance(full, ChangeResult)
+    assert (found.level, found.fields) == (full.level, full.changed_fields) == (ModificationLevel.FORM_FILLING, ("Late",))

@@ -26,6 +26,7 @@ import io
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pikepdf
@@ -385,6 +386,11 @@ def _diff(old: pikepdf.Pdf, new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, 
         prev = old.get_object(og)
         if not _same(prev, obj):
             changed[og] = (prev, obj)
+    # the update's object and cross-reference streams are structure only while nothing
+    # refers to them (a stream merely labelled so, and used, is content)
+    if structure and any(not _references(obj).isdisjoint(structure)
+                         for obj in [*added.values(), *(after for _, after in changed.values())]):
+        raise _Decline("an object refers to what passes for the update's structure")
     return added, changed
 
 
@@ -494,12 +500,13 @@ def _written_references(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int,
 
 
 def _check_used_only_as(old: pikepdf.Pdf, signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]], Uses],
-                        og: ObjGen, key: str) -> None:
+                        og: ObjGen, key: str, may_hold: Callable[[ObjGen, Any], bool]) -> None:
     """In the signed revision ``old`` (``signed``: the file's bytes, where the revision
     ends, its :func:`_xref`, and ``uses``), the object ``og`` is used for nothing but
-    ``key``: the catalog's /Metadata or /DSS, the /Info of a cross-reference stream (a
-    classic trailer is no object and is never drawn).  No other object refers to it, and
-    those refer to it under no other key.
+    ``key`` of the objects ``may_hold(number, dictionary)`` accepts: the catalog's
+    /Metadata, /DSS or /AcroForm, the /Annots of pages, the /Info of a cross-reference
+    stream (a classic trailer is no object and is never drawn).  No other object refers
+    to it, and those refer to it under no other key.
 
     Where an object refers to it cannot be told from the bytes (a key can be faked in a
     comment, a nested dictionary or an array can hold it): every object of the revision
@@ -514,7 +521,6 @@ def _check_used_only_as(old: pikepdf.Pdf, signed: tuple[bytes, int, dict[ObjGen,
     if any(found != og for found in _written_references(old, xref, data, end, [(og[0], -1)])):
         raise _Decline(f"object {og[0]} is referred to at another generation")
     mention = re.compile(rb"(?<![0-9])%d[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R" % og[0])
-    root = old.Root.objgen
     for other, entry in xref.items():
         text = uses.get((other, entry))
         if text is None:
@@ -525,11 +531,7 @@ def _check_used_only_as(old: pikepdf.Pdf, signed: tuple[bytes, int, dict[ObjGen,
             continue
         obj = old.get_object(other)
         holder = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
-        if key == "/Info":
-            allowed = isinstance(obj, pikepdf.Stream) and holder.get("/Type") == "/XRef"
-        else:
-            allowed = other == root
-        value = holder.get(key) if allowed else None
+        value = holder.get(key) if may_hold(other, obj) else None
         if not (isinstance(value, pikepdf.Object) and value.is_indirect and value.objgen == og) or any(
                 og[0] in {ref[0] for ref in _value_references(v)} for k, v in holder.items() if k != key):
             raise _Decline(f"object {og[0]} {og[1]} is used as more than {key}")
@@ -657,7 +659,24 @@ def _signature_field(field: Any, added: dict[ObjGen, Any], before: dict[ObjGen, 
         raise _Decline("a new field's value is not a plain signature dictionary")
     if page is None or not page.is_indirect or page.objgen not in before or page.get("/Type") != "/Page":
         raise _Decline("a new widget is not on a page of the earlier revision")
-    return name, kind == "/DocTimeStamp"
+    if field.get("/Type", "/Annot") != "/Annot":
+        raise _Decline("a new widget is typed as something else than an annotation")
+    # As pyHanko: new objects may hang off the widget's appearance (/AP) only, and the
+    # signature dictionary (/V) itself is new but refers to nothing new.
+    if any(not _value_references(v).isdisjoint(added) for k, v in field.items() if k not in ("/AP", "/V")) or \
+            not _references(value).isdisjoint(added):
+        raise _Decline("a new field brings new objects elsewhere than in its appearance")
+    # pyHanko counts a document timestamp as validation data only when it is invisible
+    # (no appearance, an empty /Rect); otherwise it is a field filled in like any other
+    return name, kind == "/DocTimeStamp" and "/AP" not in field and _empty_rect(field.get("/Rect"))
+
+
+def _empty_rect(rect: Any) -> bool:
+    """A /Rect of zero width or height (an invisible widget)."""
+    if not isinstance(rect, pikepdf.Array) or len(rect) != 4:
+        return False
+    numbers = [item for item in rect if isinstance(item, int | Decimal) and not isinstance(item, bool)]
+    return len(numbers) == 4 and (numbers[0] == numbers[2] or numbers[1] == numbers[3])
 
 
 def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tuple[Any, Any]],
@@ -689,6 +708,18 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
     for og in [*pages, *annots, *([form] if widgets_by_page else [])]:
         if og not in changed:
             raise _Decline("a page or the form did not get the new field")
+    if widgets_by_page and not widgets_by_page.keys() <= {p.objgen for p in old.pages}:
+        raise _Decline("a new widget is on a page that is not in the page tree")
+
+    def is_catalog(number: ObjGen, obj: Any) -> bool:
+        return bool(number == root)
+
+    def is_page(number: ObjGen, obj: Any) -> bool:
+        return isinstance(obj, pikepdf.Dictionary) and not isinstance(obj, pikepdf.Stream) and obj.get("/Type") == "/Page"
+
+    def is_xref_stream(number: ObjGen, obj: Any) -> bool:
+        return isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef"
+
     roots: list[ObjGen] = []
     for og, (prev, obj) in changed.items():
         if og in pages:
@@ -696,6 +727,7 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
             _appended(prev.get("/Annots"), obj.get("/Annots"), pages[og])
         elif og in annots:
             _appended(prev, obj, annots[og])
+            _check_used_only_as(old, signed, og, "/Annots", is_page)
         elif og == root:
             _only_keys_differ(prev, obj, _CATALOG_KEYS | {"/Metadata", "/DSS"})
             for key in ("/Metadata", "/DSS"):
@@ -718,21 +750,22 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
                 raise _Decline("the form dictionary was replaced")
         elif og == form:
             _only_keys_differ(prev, obj, {"/Fields"})
+            _check_used_only_as(old, signed, og, "/AcroForm", is_catalog)
         elif info is not None and og == info.objgen:
             if not isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
                 raise _Decline("the Info dictionary is not a dictionary")
-            _check_used_only_as(old, signed, og, "/Info")
+            _check_used_only_as(old, signed, og, "/Info", is_xref_stream)
         elif dss is not None and og == dss:
             # the catalog still names it (a /DSS replaced is refused above), and in the
             # signed revision nothing but the catalog used it: not drawn, only data
             roots += _check_dss_extended(prev, obj, added)
-            _check_used_only_as(old, signed, og, "/DSS")
+            _check_used_only_as(old, signed, og, "/DSS", is_catalog)
         elif metadata is not None and metadata.is_indirect and og == metadata.objgen:
             if old.Root.get("/Metadata") is None or old.Root.Metadata.objgen != og:
                 raise _Decline("/Metadata replaced")
             _check_xmp(prev)
             _check_xmp(obj)
-            _check_used_only_as(old, signed, og, "/Metadata")
+            _check_used_only_as(old, signed, og, "/Metadata", is_catalog)
         else:
             raise _Decline(f"object {og[0]} {og[1]} changed")
     return roots
