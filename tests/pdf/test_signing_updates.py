@@ -1052,3 +1052,70 @@ def test_two_pages_sharing_one_annotation_list_is_fine(pki):
     found, full = _both_say(signed, _update(signed.pdf, signed.honest(value=_late_signature(signed))))
     assert isinstance(found, Additions) and isinstance(full, ChangeResult)
     assert (found.level, found.fields) == (full.level, full.changed_fields) == (ModificationLevel.FORM_FILLING, ("Late",))
+
+
+# ------------------------------------------------ across several steps; metadata as pyHanko reads it
+
+
+def test_a_use_dropped_in_between_still_counts(pki):
+    # Signed with Info naming the form; a later revision rewrites Info without it; then a
+    # signature changes the form.  pyHanko compares with the signed revision: refused.
+    def objects_of(doc: pikepdf.Pdf) -> dict[int, bytes]:
+        form = int(doc.trailer.Size)
+        root = bytes(doc.Root.unparse(resolved=True)).replace(b"<<", b"<< /AcroForm %d 0 R" % form, 1)
+        return {form: b"<< /Fields [ ] >>", doc.Root.objgen[0]: root, **_in_info(doc, form)}
+    signed = _signed_with(pki, objects_of)
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        info = doc.trailer.Info.objgen[0]
+    cert = signed.size + 11
+    dropped = _update(signed.pdf, {**_with_dss(signed, b"<< /Certs [ %d 0 R ] >>" % cert, {cert: _STREAM}),
+                                   info: b"<< /Producer (x) >>"})
+    found, full = _both_say(signed, _update(dropped, signed.honest(value=_late_signature(signed))))
+    assert found is None and isinstance(full, ChangeResult) and full.level is None
+
+
+def test_what_uses_an_object_is_looked_up_in_each_revision_afresh(pki):
+    # The signed page draws with a graphics state that does not exist yet (qpdf leaves the
+    # reference out of what it serialises).  A later revision makes that object the Info
+    # dictionary; a second signer signs; then an update rewrites Info to hide the text.
+    # What a first step saw of the page must not answer for the later revision.
+    base = simple_pdf(["Amount: 1000 CNY"], title="contract")
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        page = doc.pages[0].obj
+        number, contents, size = page.objgen[0], page.Contents.objgen[0], int(doc.trailer.Size)
+        text = bytes(page.unparse(resolved=True))
+        drawn = b"q /GS0 gs " + page.Contents.read_bytes() + b" Q"
+    state = size + 40
+    base = _update(base, {number: text.replace(b"/Resources <<", b"/Resources << /ExtGState << /GS0 %d 0 R >>" % state, 1),
+                          contents: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawn), drawn)})
+    first = _sign(pki, base, "Signature1")
+    r1 = _update(first, _Signed(first).honest(value=_late_signature(_Signed(first)), name=b"Late1"))
+    r2 = _update(r1, {state: b"<< /Title (contract) >>"})
+    at = r2.rindex(b"trailer")
+    r2 = r2[:at] + re.sub(rb"/Info \d+ 0 R", b"/Info %d 0 R" % state, r2[at:])
+    second = _sign(pki, r2, "Signature2")
+    with pikepdf.open(io.BytesIO(second)) as doc:
+        assert doc.trailer.Info.objgen == doc.pages[0].obj.Resources.ExtGState.GS0.objgen == (state, 0)
+    signed_again = _Signed(second)
+    data = _update(second, {**signed_again.honest(value=_late_signature(signed_again), name=b"Late2"),
+                            state: b"<< /Title (contract) /CA 0 /ca 0 >>"})
+    ends = revision_ends(data)
+    e0, e2 = revision_ends(first)[-1], revision_ends(second)[-1]
+    assert recognise_updates(data, [e2], ends)[e2] is None
+    assert recognise_updates(data, [e0, e2], ends)[e2] is None
+
+
+def _metadata(body: bytes) -> bytes:
+    return b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n%s\nendstream" % (len(body), body)
+
+
+@pytest.mark.parametrize("body", [
+    b'<?xml version="1.0" encoding="ISO-8859-1"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><a>\xe9</a></x:xmpmeta>',
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><a/></x:xmpmeta>'.encode("utf-16"),
+])
+def test_xmp_is_read_as_utf8_as_pyhanko_reads_it(signed, body):
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        metadata = doc.Root.Metadata.objgen[0]
+    found, full = _both_say(signed, _update(signed.pdf, {**signed.honest(value=_late_signature(signed)),
+                                                         metadata: _metadata(body)}))
+    assert found is None and isinstance(full, ChangeResult) and full.level is None

@@ -36,8 +36,11 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 __all__ = ["Additions", "recognise_updates"]
 
 ObjGen = tuple[int, int]
-# qpdf's serialisation of each object, by (object, where it is): see _check_used_only_as
-Uses = dict[tuple[ObjGen, tuple[int, int, int]], bytes]
+# qpdf's serialisation of each object, by (revision end, object, where it is), and the
+# signed revisions a step looks in (the file, then each revision's Pdf, end and _xref):
+# see _check_used_only_as
+Uses = dict[tuple[int, ObjGen, tuple[int, int, int]], bytes]
+Signed = tuple[bytes, list[tuple[pikepdf.Pdf, int, dict[ObjGen, tuple[int, int, int]]]], Uses]
 
 # PDF whitespace and comments, as they may stand between the tokens of "n g R"
 _SEPARATOR = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)+"
@@ -110,6 +113,9 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
     headers: set[tuple[ObjGen, int]] = set()  # (object, offset) found in place before its revision's end
     read: dict[tuple[ObjGen, int], tuple[int, bool]] = {}  # see _check_self_contained
     uses: Uses = {}  # see _check_used_only_as
+    covered = sorted(set(covered_ends))
+    # the earliest signed revision: uses of a changed object are looked up from there on
+    first_signed = min((revision_ends.index(e) for e in covered if e in revision_ends), default=0)
     # where "xref" is in the whole file: found once (a pass over a large file costs 0.7 ms
     # a megabyte), each step's bounds check looks in a longer prefix of it
     xref_words: list[int] | None = None
@@ -146,7 +152,9 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
                 try:
-                    steps[i] = _added_fields(old, new, data, revision_ends[i], xref(i), xref(i + 1), uses)
+                    signed = (data, [(_open(data, revision_ends[j], opened), revision_ends[j], xref(j))
+                                     for j in range(min(first_signed, i), i + 1)], uses)
+                    steps[i] = _added_fields(old, new, data, revision_ends[i], xref(i), xref(i + 1), signed)
                 except _Decline:
                     steps[i] = _content_redrawn(old, new, xref(i), xref(i + 1))
                 if warned(i) or warned(i + 1):
@@ -158,7 +166,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
         return steps[i]
 
     try:
-        for end in sorted(set(covered_ends)):  # shortest first: see the header check in step()
+        for end in covered:  # shortest first: see the header check in step()
             if end not in revision_ends or end == revision_ends[-1]:
                 out[end] = None
                 continue
@@ -323,9 +331,9 @@ def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
 
 def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int,
                   old_xref: dict[ObjGen, tuple[int, int, int]], new_xref: dict[ObjGen, tuple[int, int, int]],
-                  uses: Uses) -> Additions:
+                  signed: Signed) -> Additions:
     """What ``new`` adds to ``old`` (the file ``data[:old_end]``; ``old_xref`` and
-    ``new_xref`` are their :func:`_xref`; ``uses`` see :func:`_check_used_only_as`);
+    ``new_xref`` are their :func:`_xref`; ``signed`` see :func:`_check_used_only_as`);
     raises _Decline unless adding signatures, document timestamps and validation data is
     all it does."""
     _same_document(old, new)
@@ -356,8 +364,7 @@ def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int,
             signatures.append(name)
         widgets_by_page.setdefault(field.P.objgen, []).append(og)
 
-    roots = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page,
-                           (data, old_end, old_xref, uses))
+    roots = _check_changes(old, new, changed, added, old_form, new_form, widgets_by_page, signed)
     if not fresh and not roots:
         raise _Decline("no field and no validation data added")
     _check_reachable(added, [*fresh, *roots])
@@ -499,42 +506,46 @@ def _written_references(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int,
     return found
 
 
-def _check_used_only_as(old: pikepdf.Pdf, signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]], Uses],
-                        og: ObjGen, key: str, may_hold: Callable[[ObjGen, Any], bool]) -> None:
-    """In the signed revision ``old`` (``signed``: the file's bytes, where the revision
-    ends, its :func:`_xref`, and ``uses``), the object ``og`` is used for nothing but
-    ``key`` of the objects ``may_hold(number, dictionary)`` accepts: the catalog's
+def _check_used_only_as(signed: Signed, og: ObjGen, key: str, may_hold: Callable[[ObjGen, Any], bool]) -> None:
+    """In every signed revision (``signed``: the file, the revisions from the earliest
+    signed one to the step's, and ``uses``) that has it, the object ``og`` is used for
+    nothing but ``key`` of the objects ``may_hold(number, object)`` accepts: the catalog's
     /Metadata, /DSS or /AcroForm, the /Annots of pages, the /Info of a cross-reference
     stream (a classic trailer is no object and is never drawn).  No other object refers
-    to it, and those refer to it under no other key.
+    to it, and those refer to it under no other key.  (pyHanko compares every later
+    revision with the signed one: a use dropped by an allowed change in between still
+    counts.)
 
     Where an object refers to it cannot be told from the bytes (a key can be faked in a
     comment, a nested dictionary or an array can hold it): every object of the revision
     is looked at, in qpdf's serialisation, where a reference is ``n g R``; and a reference
     at another generation (which qpdf does not serialise) declines.  Serialisations are
-    kept across steps in ``uses`` by (object, place), for objects in the file's own bytes
-    only (one in an object stream reads otherwise when the stream's indirect /Filter
-    changes)."""
-    data, end, xref, uses = signed
-    # qpdf reads "n 1 R" as null when the object is "n 0", and drops it from what it
-    # serialises; other readers take the object: any such reference declines
-    if any(found != og for found in _written_references(old, xref, data, end, [(og[0], -1)])):
-        raise _Decline(f"object {og[0]} is referred to at another generation")
+    kept in ``uses`` by revision and (object, place) — qpdf leaves out references to
+    objects a revision does not have yet — for objects in the file's own bytes only (one
+    in an object stream reads otherwise when the stream's indirect /Filter changes)."""
+    data, revisions, uses = signed
     mention = re.compile(rb"(?<![0-9])%d[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R" % og[0])
-    for other, entry in xref.items():
-        text = uses.get((other, entry))
-        if text is None:
-            text = _own_text(old.get_object(other))
-            if entry[0] == 1:
-                uses[(other, entry)] = text
-        if mention.search(text) is None:
-            continue
-        obj = old.get_object(other)
-        holder = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
-        value = holder.get(key) if may_hold(other, obj) else None
-        if not (isinstance(value, pikepdf.Object) and value.is_indirect and value.objgen == og) or any(
-                og[0] in {ref[0] for ref in _value_references(v)} for k, v in holder.items() if k != key):
-            raise _Decline(f"object {og[0]} {og[1]} is used as more than {key}")
+    for pdf, end, xref in revisions:
+        if og not in xref:
+            continue  # added later: no earlier object referred to its number (_check_not_referenced)
+        # qpdf reads "n 1 R" as null when the object is "n 0", and drops it from what it
+        # serialises; other readers take the object: any such reference declines
+        if any(found != og for found in _written_references(pdf, xref, data, end, [(og[0], -1)])):
+            raise _Decline(f"object {og[0]} is referred to at another generation")
+        for other, entry in xref.items():
+            text = uses.get((end, other, entry))
+            if text is None:
+                text = _own_text(pdf.get_object(other))
+                if entry[0] == 1:
+                    uses[(end, other, entry)] = text
+            if mention.search(text) is None:
+                continue
+            obj = pdf.get_object(other)
+            holder = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
+            value = holder.get(key) if may_hold(other, obj) else None
+            if not (isinstance(value, pikepdf.Object) and value.is_indirect and value.objgen == og) or any(
+                    og[0] in {ref[0] for ref in _value_references(v)} for k, v in holder.items() if k != key):
+                raise _Decline(f"object {og[0]} {og[1]} is used as more than {key}")
 
 
 def _value_references(value: Any) -> set[ObjGen]:
@@ -682,7 +693,7 @@ def _empty_rect(rect: Any) -> bool:
 def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tuple[Any, Any]],
                    added: dict[ObjGen, Any], old_form: Any, new_form: Any,
                    widgets_by_page: dict[ObjGen, list[ObjGen]],
-                   signed: tuple[bytes, int, dict[ObjGen, tuple[int, int, int]], Uses]) -> list[ObjGen]:
+                   signed: Signed) -> list[ObjGen]:
     """Every changed earlier object is one a signer changes, changed only as a signer does.
 
     As pyHanko's rules: the pages that get widgets (``/Annots`` only), the form (``/Fields``
@@ -702,6 +713,11 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
     form = new_form.objgen if new_form.is_indirect else root
     info = new.trailer.get("/Info")
     metadata = new.Root.get("/Metadata")
+    if metadata is not None:
+        # pyHanko checks the document's metadata on every update, changed or not
+        if not isinstance(metadata, pikepdf.Object) or not metadata.is_indirect:
+            raise _Decline("the metadata is not a stream object of its own")
+        _check_xmp(metadata)
     signed_dss = old.Root.get("/DSS")
     dss = signed_dss.objgen if isinstance(signed_dss, pikepdf.Object) and signed_dss.is_indirect else None
     pages, annots = _annotation_lists(new, widgets_by_page)
@@ -727,7 +743,7 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
             _appended(prev.get("/Annots"), obj.get("/Annots"), pages[og])
         elif og in annots:
             _appended(prev, obj, annots[og])
-            _check_used_only_as(old, signed, og, "/Annots", is_page)
+            _check_used_only_as(signed, og, "/Annots", is_page)
         elif og == root:
             _only_keys_differ(prev, obj, _CATALOG_KEYS | {"/Metadata", "/DSS"})
             for key in ("/Metadata", "/DSS"):
@@ -750,22 +766,22 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
                 raise _Decline("the form dictionary was replaced")
         elif og == form:
             _only_keys_differ(prev, obj, {"/Fields"})
-            _check_used_only_as(old, signed, og, "/AcroForm", is_catalog)
+            _check_used_only_as(signed, og, "/AcroForm", is_catalog)
         elif info is not None and og == info.objgen:
             if not isinstance(obj, pikepdf.Dictionary) or isinstance(obj, pikepdf.Stream):
                 raise _Decline("the Info dictionary is not a dictionary")
-            _check_used_only_as(old, signed, og, "/Info", is_xref_stream)
+            _check_used_only_as(signed, og, "/Info", is_xref_stream)
         elif dss is not None and og == dss:
             # the catalog still names it (a /DSS replaced is refused above), and in the
             # signed revision nothing but the catalog used it: not drawn, only data
             roots += _check_dss_extended(prev, obj, added)
-            _check_used_only_as(old, signed, og, "/DSS", is_catalog)
+            _check_used_only_as(signed, og, "/DSS", is_catalog)
         elif metadata is not None and metadata.is_indirect and og == metadata.objgen:
             if old.Root.get("/Metadata") is None or old.Root.Metadata.objgen != og:
                 raise _Decline("/Metadata replaced")
             _check_xmp(prev)
             _check_xmp(obj)
-            _check_used_only_as(old, signed, og, "/Metadata", is_catalog)
+            _check_used_only_as(signed, og, "/Metadata", is_catalog)
         else:
             raise _Decline(f"object {og[0]} {og[1]} changed")
     return roots
@@ -836,7 +852,9 @@ def _check_xmp(stream: Any) -> None:
     if len(data) > _MAX_XMP:
         raise _Decline("metadata too large")
     try:
-        root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+        # as pyHanko reads it: UTF-8, whatever the document declares or a byte order mark says
+        root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                                                             encoding="utf-8"))
     except etree.XMLSyntaxError as exc:
         raise _Decline("metadata is not XML") from exc
     if root.tag != "{adobe:ns:meta/}xmpmeta" or any(True for _ in root.iter(etree.Entity)):
