@@ -1105,7 +1105,7 @@ def test_what_uses_an_object_is_looked_up_in_each_revision_afresh(pki):
     assert recognise_updates(data, [e0, e2], ends)[e2] is None
 
 
-def _metadata(body: bytes) -> bytes:
+def _metadata_stream(body: bytes) -> bytes:
     return b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n%s\nendstream" % (len(body), body)
 
 
@@ -1117,5 +1117,5 @@ def test_xmp_is_read_as_utf8_as_pyhanko_reads_it(signed, body):
     with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
         metadata = doc.Root.Metadata.objgen[0]
     found, full = _both_say(signed, _update(signed.pdf, {**signed.honest(value=_late_signature(signed)),
-                                                         metadata: _metadata(body)}))
+                                                         metadata: _metadata_stream(body)}))
     assert found is None and isinstance(full, ChangeResult) and full.level is None
