@@ -12,6 +12,7 @@ import io
 import re
 import subprocess
 import sys
+from typing import NamedTuple
 
 import pikepdf
 import pytest
@@ -153,6 +154,18 @@ def test_signature_additions_are_form_filling(shapes):
 _SIG = b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 0 0 0] /Contents <00> >>"
 
 
+def _written(pdf: bytes, objects: dict[int, bytes]) -> tuple[bytearray, dict[int, int], int]:
+    """``pdf`` with ``objects`` written after it (an update without its cross-reference
+    section yet), where each object is, and where the last cross-reference section was."""
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    out = bytearray(pdf if pdf.endswith(b"\n") else pdf + b"\n")
+    offsets = {}
+    for number, body in sorted(objects.items()):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    return out, offsets, prev
+
+
 def _update(pdf: bytes, objects: dict[int, bytes], *, free: tuple[int, ...] = ()) -> bytes:
     """``pdf`` with an incremental update (classic cross-reference table) that (re)defines
     ``objects`` and frees the object numbers in ``free``."""
@@ -161,12 +174,7 @@ def _update(pdf: bytes, objects: dict[int, bytes], *, free: tuple[int, ...] = ()
         root, size = trailer.Root.objgen[0], int(trailer.Size)
         info = trailer.get("/Info")
         info_ref = b" /Info %d 0 R" % info.objgen[0] if info is not None else b""
-    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
-    out = bytearray(pdf if pdf.endswith(b"\n") else pdf + b"\n")
-    offsets = {}
-    for number, body in sorted(objects.items()):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    out, offsets, prev = _written(pdf, objects)
     xref = len(out)
     out += b"xref\n0 1\n0000000000 65535 f \n"
     for number in sorted([*offsets, *free]):
@@ -209,6 +217,22 @@ class _Signed:
             **({self.annots: self.annots_text.replace(b"]", b" %d 0 R ]" % field)} if self.annots else
                {self.page: _with_annot(self.page_text, field)}),
         }
+
+
+class _Page(NamedTuple):
+    number: int  # the first page's object
+    contents: int  # its content stream's
+    size: int  # the trailer's /Size: the next free number
+    info: int  # the Info dictionary's
+    text: bytes  # the page dictionary, serialised
+    drawing: bytes  # the content stream's data
+
+
+def _first_page(pdf: bytes) -> _Page:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0].obj
+        return _Page(page.objgen[0], page.Contents.objgen[0], int(doc.trailer.Size), doc.trailer.Info.objgen[0],
+                     bytes(page.unparse(resolved=True)), bytes(page.Contents.read_bytes()))
 
 
 def _with_annot(page_text: bytes, ref: int) -> bytes:
@@ -291,10 +315,7 @@ def test_declines_a_new_object_an_earlier_one_in_an_object_stream_already_referr
     # The same, with the dangling reference inside a compressed object: qpdf reads it as
     # null and has nothing to show for it; the object stream's decoded bytes do.
     base = simple_pdf(["Contract"], title="contract")
-    with pikepdf.open(io.BytesIO(base)) as doc:
-        page = doc.pages[0].obj
-        number, contents, size = page.objgen[0], page.Contents.objgen[0], int(doc.trailer.Size)
-        text = bytes(page.unparse(resolved=True))
+    number, contents, size, _, text, _ = _first_page(base)
     array, stm, dangling = size, size + 1, size + 40
     text = text.replace(b"/Contents %d 0 R" % contents, b"/Contents %d 0 R" % array)
     body = b"[ %d 0 R %d 0 R ]" % (contents, dangling)
@@ -685,10 +706,7 @@ def test_an_object_the_update_does_not_list_is_declined(pki):
     # The signed page draws "n 0 R", which no table lists; the update puts "n 0 obj" in
     # its bytes without listing it either: qpdf ignores it, readers that scan find it.
     base = simple_pdf(["Contract"], title="contract")
-    with pikepdf.open(io.BytesIO(base)) as doc:
-        page = doc.pages[0].obj
-        number, contents, size = page.objgen[0], page.Contents.objgen[0], int(doc.trailer.Size)
-        text = bytes(page.unparse(resolved=True))
+    number, contents, size, _, text, _ = _first_page(base)
     array, ghost = size, size + 40
     base = _update(base, {number: text.replace(b"/Contents %d 0 R" % contents, b"/Contents %d 0 R" % array),
                           array: b"[ %d 0 R %d 0 R ]" % (contents, ghost)})
@@ -799,12 +817,7 @@ def _xref_stream_update(pdf: bytes, plain: dict[int, bytes], compressed: dict[in
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         root, size = doc.trailer.Root.objgen[0], int(doc.trailer.Size)
         info = doc.trailer.Info.objgen[0]
-    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
-    out = bytearray(pdf if pdf.endswith(b"\n") else pdf + b"\n")
-    offsets = {}
-    for number, body in sorted(plain.items()):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    out, offsets, prev = _written(pdf, plain)
     x = max([size, *plain, *compressed]) + 1
     offsets[x] = len(out)
     rows = []
@@ -828,12 +841,8 @@ def _objstm_with_indirect_filter(pki):
     whose /Filter is another object: no filter (R0) gives << /GS0 << /CA 1 >> >>; with
     /ASCIIHexDecode the same bytes give << /GS0 INFO 0 R >>."""
     base = simple_pdf(["Amount: 1000 CNY"], title="contract")
-    with pikepdf.open(io.BytesIO(base)) as doc:
-        page = doc.pages[0].obj
-        number, contents, size = page.objgen[0], page.Contents.objgen[0], int(doc.trailer.Size)
-        info = doc.trailer.Info.objgen[0]
-        text = bytes(page.unparse(resolved=True))
-        drawn = b"q /GS0 gs " + page.Contents.read_bytes() + b" Q"
+    number, contents, size, info, text, drawing = _first_page(base)
+    drawn = b"q /GS0 gs " + drawing + b" Q"
     assert size < 33
     gs, stm, filt = 33, 34, 40
     hex_view = b"33 0 <</GS0 %d 0 R>>" % info
@@ -967,12 +976,15 @@ def test_a_page_annotation_list_used_elsewhere_is_declined(pki):
     assert found is None and isinstance(full, ChangeResult) and full.level is None
 
 
+def _form_named_by_info(doc: pikepdf.Pdf) -> dict[int, bytes]:
+    """A form dictionary of its own, which the Info dictionary names too."""
+    form = int(doc.trailer.Size)
+    root = bytes(doc.Root.unparse(resolved=True)).replace(b"<<", b"<< /AcroForm %d 0 R" % form, 1)
+    return {form: b"<< /Fields [ ] >>", doc.Root.objgen[0]: root, **_in_info(doc, form)}
+
+
 def test_a_form_dictionary_used_elsewhere_is_declined(pki):
-    def objects_of(doc: pikepdf.Pdf) -> dict[int, bytes]:
-        form = int(doc.trailer.Size)
-        root = bytes(doc.Root.unparse(resolved=True)).replace(b"<<", b"<< /AcroForm %d 0 R" % form, 1)
-        return {form: b"<< /Fields [ ] >>", doc.Root.objgen[0]: root, **_in_info(doc, form)}
-    signed = _signed_with(pki, objects_of)
+    signed = _signed_with(pki, _form_named_by_info)
     found, full = _both_say(signed, _update(signed.pdf, signed.honest(value=_late_signature(signed))))
     assert found is None and isinstance(full, ChangeResult) and full.level is None
 
@@ -1060,11 +1072,7 @@ def test_two_pages_sharing_one_annotation_list_is_fine(pki):
 def test_a_use_dropped_in_between_still_counts(pki):
     # Signed with Info naming the form; a later revision rewrites Info without it; then a
     # signature changes the form.  pyHanko compares with the signed revision: refused.
-    def objects_of(doc: pikepdf.Pdf) -> dict[int, bytes]:
-        form = int(doc.trailer.Size)
-        root = bytes(doc.Root.unparse(resolved=True)).replace(b"<<", b"<< /AcroForm %d 0 R" % form, 1)
-        return {form: b"<< /Fields [ ] >>", doc.Root.objgen[0]: root, **_in_info(doc, form)}
-    signed = _signed_with(pki, objects_of)
+    signed = _signed_with(pki, _form_named_by_info)
     with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
         info = doc.trailer.Info.objgen[0]
     cert = signed.size + 11
@@ -1080,11 +1088,8 @@ def test_what_uses_an_object_is_looked_up_in_each_revision_afresh(pki):
     # dictionary; a second signer signs; then an update rewrites Info to hide the text.
     # What a first step saw of the page must not answer for the later revision.
     base = simple_pdf(["Amount: 1000 CNY"], title="contract")
-    with pikepdf.open(io.BytesIO(base)) as doc:
-        page = doc.pages[0].obj
-        number, contents, size = page.objgen[0], page.Contents.objgen[0], int(doc.trailer.Size)
-        text = bytes(page.unparse(resolved=True))
-        drawn = b"q /GS0 gs " + page.Contents.read_bytes() + b" Q"
+    number, contents, size, _, text, drawing = _first_page(base)
+    drawn = b"q /GS0 gs " + drawing + b" Q"
     state = size + 40
     base = _update(base, {number: text.replace(b"/Resources <<", b"/Resources << /ExtGState << /GS0 %d 0 R >>" % state, 1),
                           contents: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawn), drawn)})
