@@ -1124,3 +1124,44 @@ def test_xmp_is_read_as_utf8_as_pyhanko_reads_it(signed, body):
     found, full = _both_say(signed, _update(signed.pdf, {**signed.honest(value=_late_signature(signed)),
                                                          metadata: _metadata_stream(body)}))
     assert found is None and isinstance(full, ChangeResult) and full.level is None
+
+
+# ------------------------------------------- what qpdf's objects leave out: null, n 1 R
+
+
+def test_a_key_qpdf_leaves_out_is_still_a_change(signed):
+    # "/CropBox n 1 R" with "n 0" under the widget: qpdf drops the key (no such object),
+    # Ghostscript crops the page to the new box and the signed text is gone.
+    new = signed.size + 7
+    objects = signed.honest(b" /AP << /X %d 0 R >>" % new, value=_late_signature(signed))
+    objects[new] = b"[ 0 0 200 200 ]"
+    objects[signed.page] = signed.page_text.replace(b"<<", b"<< /CropBox %d 1 R" % new, 1)
+    found, full = _both_say(signed, _update(signed.pdf, objects))
+    assert found is None and isinstance(full, ChangeResult) and full.level is None
+
+
+def test_a_null_value_is_still_a_change(signed):
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        font = doc.pages[0].obj.Resources.Font.F1
+        number, text = font.objgen[0], bytes(font.unparse(resolved=True))
+    objects = {**signed.honest(value=_late_signature(signed)), number: text.replace(b"<<", b"<< /Foo null", 1)}
+    found, full = _both_say(signed, _update(signed.pdf, objects))
+    assert found is None and isinstance(full, ChangeResult) and full.level is None
+
+
+@pytest.mark.parametrize("with_signature", [True, False])
+def test_a_number_respelled_in_a_content_stream_is_no_redrawing(pki, with_signature):
+    # "/Foo 1.5" rewritten "/Foo 1.50", the same data: pyHanko accepts, the page is the
+    # same; the recogniser must not make up a refusal (it may leave it to pyHanko)
+    base = simple_pdf(["Amount: 1000 CNY"], title="contract")
+    contents, drawing = _first_page(base).contents, _first_page(base).drawing
+    base = _update(base, {contents: b"<< /Foo 1.5 /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing)})
+    signed = _Signed(_sign(pki, base, "Signature1"))
+    respelled = {contents: b"<< /Foo 1.50 /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing)}
+    objects = {**signed.honest(value=_late_signature(signed)), **respelled} if with_signature else respelled
+    data = _update(signed.pdf, objects)
+    found, full = _both_say(signed, data)
+    assert not isinstance(found, str)
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    quick = analyse_changes(data, [first])[first]
+    assert isinstance(quick, ChangeResult) and isinstance(full, ChangeResult) and quick.level == full.level is not None

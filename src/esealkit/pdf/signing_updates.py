@@ -62,6 +62,9 @@ _ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\(?![nrtbf()\\0-7\r\n])")  # a
 # a classic cross-reference table's in-use entry (looked for anywhere: a look-alike
 # elsewhere can only make the recogniser decline)
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
+_NULL_RE = re.compile(rb"null")
+# "n g R" as qpdf reads it (signs, leading zeros, comments between); in the update's text
+_ANY_REFERENCE_RE = re.compile(rb"(?<![0-9.])[+-]?([0-9]+)%s[+-]?([0-9]+)%sR(?![A-Za-z0-9])" % (_SEPARATOR, _SEPARATOR))
 _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
 _OBJ_BEFORE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+\Z")
 # a stream dictionary's /Length given as a reference, as qpdf writes it (also found in a
@@ -141,6 +144,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
                 _check_plain_syntax(data, revision_ends[i], revision_ends[i + 1])
+                _check_update_resolves(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
                 # steps run shortest revision first (covered ends ascending, then each
                 # later step), so a header found in place was found inside the shorter
                 # revision too
@@ -195,6 +199,21 @@ def _check_plain_syntax(data: bytes, start: int, end: int) -> None:
     text = _STREAM_DATA_RE.sub(b"stream endstream", data[start:end])
     if _NOT_PLAIN_RE.search(text) or _ODD_ESCAPE_RE.search(text):
         raise _Decline("bytes a strict reader would refuse")
+
+
+def _check_update_resolves(data: bytes, start: int, end: int, table: dict[ObjGen, Any]) -> None:
+    """The update writes no ``null`` and no reference to an object its revision does not
+    have at that generation.  qpdf leaves out a dictionary key whose value is either, so
+    on qpdf's objects a key added that way is no change; other readers take ``n 1 R`` as
+    object ``n``, and pyHanko sees the key.  (A look-alike inside a string can only make
+    the recogniser decline; objects compressed in the update's object streams are
+    declined as unlisted bytes, see _check_update_objects_listed.)"""
+    text = _STREAM_DATA_RE.sub(b"stream endstream", data[start:end])
+    if _NULL_RE.search(text):
+        raise _Decline("the update writes a null")
+    for m in _ANY_REFERENCE_RE.finditer(text):
+        if (int(m.group(1)), int(m.group(2))) not in table:
+            raise _Decline("the update refers to an object its revision does not have")
 
 
 def _check_headers(data: bytes, table: dict[ObjGen, Any], end: int, checked: set[tuple[ObjGen, int]]) -> None:
@@ -411,12 +430,25 @@ def _content_redrawn(old: pikepdf.Pdf, new: pikepdf.Pdf, old_xref: dict[ObjGen, 
         if isinstance(prev, pikepdf.Stream):
             if streams is None:
                 streams = _content_streams(old)
-            if og in streams:
+            if og in streams and _drawing_changed(prev, obj):
                 return f"the content stream of page {streams[og]} (object {og[0]}) was rewritten after signing"
         elif isinstance(prev, pikepdf.Dictionary) and prev.get("/Type") == "/Page":
             if _value_text(prev.get("/Contents")) != _value_text(obj.get("/Contents")):
                 return f"the content of a page (object {og[0]}) was redrawn after signing"
     return None
+
+
+def _drawing_changed(prev: Any, obj: Any) -> bool:
+    """Whether a content stream draws something else: its decoded data differs (as
+    pyHanko compares it; a number respelled in its dictionary is not a redrawing)."""
+    if not isinstance(obj, pikepdf.Stream):
+        return True
+    if prev.read_raw_bytes() == obj.read_raw_bytes() and prev.stream_dict.get("/Filter") == obj.stream_dict.get("/Filter"):
+        return False
+    try:
+        return bool(prev.read_bytes() != obj.read_bytes())
+    except pikepdf.PdfError:
+        return False  # a stream qpdf cannot decode: pyHanko decides
 
 
 def _content_streams(pdf: pikepdf.Pdf) -> dict[ObjGen, int]:
