@@ -1165,3 +1165,21 @@ def test_a_number_respelled_in_a_content_stream_is_no_redrawing(pki, with_signat
     first = read_pdf(signed.pdf).signatures[0].byte_range
     quick = analyse_changes(data, [first])[first]
     assert isinstance(quick, ChangeResult) and isinstance(full, ChangeResult) and quick.level == full.level is not None
+
+
+def test_a_key_qpdf_leaves_out_is_still_a_change_in_an_object_stream(signed):
+    # the same change, the page written compressed in the update's object stream
+    new, stm = signed.size + 7, signed.size + 8
+    objects = signed.honest(b" /AP << /X %d 0 R >>" % new, value=_late_signature(signed))
+    objects[new] = b"[ 0 0 200 200 ]"
+    page = signed.page_text.replace(b"<<", b"<< /CropBox %d 1 R" % new, 1)
+    head = b"%d 0 " % signed.page
+    objects[stm] = b"<< /Type /ObjStm /N 1 /First %d /Length %d >>\nstream\n%s\nendstream" % (
+        len(head), len(head + page), head + page)
+    objects.pop(signed.page, None)
+    data = _xref_stream_update(signed.pdf, objects, {signed.page: (stm, 0)})
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert doc.get_xref_table()[(signed.page, 0)].type == 2
+    found, full = _both_say(signed, data)
+    assert found is None
+    assert not (isinstance(full, ChangeResult) and full.level is not None)

@@ -63,6 +63,7 @@ _ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\(?![nrtbf()\\0-7\r\n])")  # a
 # elsewhere can only make the recogniser decline)
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
 _NULL_RE = re.compile(rb"null")
+_HEX_STRING_RE = re.compile(rb"<[0-9A-Fa-f\x00\t\n\x0c\r ]*>")
 # "n g R" as qpdf reads it (signs, leading zeros, comments between); in the update's text
 _ANY_REFERENCE_RE = re.compile(rb"(?<![0-9.])[+-]?([0-9]+)%s[+-]?([0-9]+)%sR(?![A-Za-z0-9])" % (_SEPARATOR, _SEPARATOR))
 _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
@@ -143,8 +144,10 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
         if i not in steps:
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
-                _check_plain_syntax(data, revision_ends[i], revision_ends[i + 1])
-                _check_update_resolves(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
+                # the update's bytes outside stream data
+                text = _STREAM_DATA_RE.sub(b"stream endstream", data[revision_ends[i]:revision_ends[i + 1]])
+                _check_plain_syntax(text)
+                _check_update_resolves([text, *_update_object_streams(new, xref(i), xref(i + 1))], table(i + 1))
                 # steps run shortest revision first (covered ends ascending, then each
                 # later step), so a header found in place was found inside the shorter
                 # revision too
@@ -190,30 +193,39 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
     return out
 
 
-def _check_plain_syntax(data: bytes, start: int, end: int) -> None:
+def _check_plain_syntax(text: bytes) -> None:
     """The update's bytes, outside stream data, are plain printable ASCII without octal
     escapes beyond a byte or escapes of ordinary characters.  qpdf reads some sloppy syntax silently (a control byte in a
     name, ``\\656`` in a string) that stricter readers, pyHanko's among them, refuse or
     read otherwise: a parser differential is for pyHanko to judge, not this whitelist.
-    (A stream whose data holds "endstream" leaves binary bytes in view: declined too.)"""
-    text = _STREAM_DATA_RE.sub(b"stream endstream", data[start:end])
+    (A stream whose data holds "endstream" leaves binary bytes in view: declined too.)
+    ``text`` is the update's bytes with stream data left out."""
     if _NOT_PLAIN_RE.search(text) or _ODD_ESCAPE_RE.search(text):
         raise _Decline("bytes a strict reader would refuse")
 
 
-def _check_update_resolves(data: bytes, start: int, end: int, table: dict[ObjGen, Any]) -> None:
+def _update_object_streams(new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]],
+                           new_xref: dict[ObjGen, tuple[int, int, int]]) -> list[bytes]:
+    """The decoded object streams holding objects the update writes (new or changed)."""
+    containers = {entry[1] for og, entry in new_xref.items() if entry[0] == 2 and old_xref.get(og) != entry}
+    return [bytes(new.get_object((number, 0)).read_bytes()) for number in sorted(containers)]
+
+
+def _check_update_resolves(texts: list[bytes], table: dict[ObjGen, Any]) -> None:
     """The update writes no ``null`` and no reference to an object its revision does not
     have at that generation.  qpdf leaves out a dictionary key whose value is either, so
     on qpdf's objects a key added that way is no change; other readers take ``n 1 R`` as
     object ``n``, and pyHanko sees the key.  (A look-alike inside a string can only make
-    the recogniser decline; objects compressed in the update's object streams are
-    declined as unlisted bytes, see _check_update_objects_listed.)"""
-    text = _STREAM_DATA_RE.sub(b"stream endstream", data[start:end])
-    if _NULL_RE.search(text):
-        raise _Decline("the update writes a null")
-    for m in _ANY_REFERENCE_RE.finditer(text):
-        if (int(m.group(1)), int(m.group(2))) not in table:
-            raise _Decline("the update refers to an object its revision does not have")
+    the recogniser decline.)  ``texts`` are the update's bytes with stream data left out
+    and its decoded object streams."""
+    for text in texts:
+        if _NULL_RE.search(text):
+            raise _Decline("the update writes a null")
+        # hex strings hold no references: out first (a signature's 10 KB of digits would
+        # cost the reference search a millisecond)
+        for m in _ANY_REFERENCE_RE.finditer(_HEX_STRING_RE.sub(b"<>", text)):
+            if (int(m.group(1)), int(m.group(2))) not in table:
+                raise _Decline("the update refers to an object its revision does not have")
 
 
 def _check_headers(data: bytes, table: dict[ObjGen, Any], end: int, checked: set[tuple[ObjGen, int]]) -> None:
