@@ -49,9 +49,6 @@ _MAX_FIELDS = 10_000
 _LEAF_TYPES = (pikepdf.ObjectType.string, pikepdf.ObjectType.name_)
 _CONTAINER_TYPES = (pikepdf.ObjectType.array, pikepdf.ObjectType.dictionary)
 _MAX_ITEMS = 1_000_000
-# qpdf keeps cross-reference and object streams among the objects; they are containers
-# of the file's structure, and the objects inside them are compared one by one anyway.
-_STRUCTURAL_TYPES = ("/XRef", "/ObjStm")
 _MAX_ADDED = 10_000
 _MAX_XMP = 1 << 20
 _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
