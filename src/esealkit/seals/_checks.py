@@ -23,7 +23,7 @@ from esealkit.crypto import (
 from esealkit.pki import PathValidator, Trust, verify_timestamp_token
 from esealkit.policy import DEFAULT_POLICY, ValidationPolicy
 from esealkit.report import Check, Indication, SignerSummary, SubIndication
-from esealkit.seals.model import Seal, SealSignature
+from esealkit.seals.model import Seal, SealSignature, remembered
 from esealkit.seals.owner import certificate_summary
 from esealkit.seals.picture import check_picture
 
@@ -114,14 +114,7 @@ _MAX_SEAL_CHECKS = 512  # keys hold the seals' bytes
 
 
 def _once_per_seal(name: str, seal: Seal, check: Callable[[Seal], Check]) -> Check:
-    key = (name, seal.der)
-    found = _SEAL_CHECKS.get(key)
-    if found is None:
-        found = check(seal)
-        if len(_SEAL_CHECKS) >= _MAX_SEAL_CHECKS:
-            _SEAL_CHECKS.clear()
-        _SEAL_CHECKS[key] = found
-    return found
+    return remembered(_SEAL_CHECKS, _MAX_SEAL_CHECKS, (name, seal.der), lambda: check(seal))
 
 
 def maker_signature_check(seal: Seal) -> Check:

@@ -16,13 +16,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto import core
 
 from esealkit.errors import MalformedInput
 from esealkit.seals import asn1
 from esealkit.seals.types import seal_type_name
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 __all__ = [
     "CertDigest",
@@ -236,6 +239,19 @@ def _cert_list_v4(list_type: int, value: core.Any) -> tuple[tuple[bytes, ...], t
     raise MalformedInput(f"unknown certListType {list_type} (1 = certificates, 2 = digests)")
 
 
+def remembered(cache: dict[K, V], limit: int, key: K, make: Callable[[], V]) -> V:
+    """``cache[key]``, made with ``make()`` the first time; the cache is emptied when it
+    holds ``limit`` entries (what is kept per seal across a batch's documents must stay
+    bounded however many seals a run meets)."""
+    found = cache.get(key)
+    if found is None:
+        found = make()
+        if len(cache) >= limit:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 # One seal signs many documents of a batch: the seal inside each seal signature is read
 # once per exact bytes (a Seal is immutable, so it can be shared).
 _SEALS: dict[bytes, Seal] = {}
@@ -244,13 +260,7 @@ _MAX_SEALS = 256  # a seal with its picture can be ~100 KB: a bound on memory, n
 
 def _embedded_seal(value: Any, read: Callable[[Any, bytes], Seal]) -> Seal:
     der = bytes(value.dump())
-    seal = _SEALS.get(der)
-    if seal is None:
-        seal = read(value, der)
-        if len(_SEALS) >= _MAX_SEALS:
-            _SEALS.clear()
-        _SEALS[der] = seal
-    return seal
+    return remembered(_SEALS, _MAX_SEALS, der, lambda: read(value, der))
 
 
 def _seal_v4(parsed: asn1.SESSealV4, der: bytes) -> Seal:
