@@ -540,9 +540,16 @@ def _written_references(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int,
     has decoded them to read those objects already).  Every reference is in one of the
     two as ``n g R`` (with whitespace or comments between, leading zeros and plus signs
     allowed); a look-alike in a stream's data can only make the recogniser decline."""
-    found = [og for _, og in _reference_starts(data, end, objects)]
-    for number in sorted({entry[1] for entry in old_xref.values() if entry[0] == 2}):
-        decoded = old.get_object((number, 0)).read_bytes()
+    return [og for _, og in _reference_starts(data, end, objects)] + _compressed_references(old, old_xref, objects)
+
+
+def _compressed_references(pdf: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, int]],
+                           objects: Collection[ObjGen]) -> list[ObjGen]:
+    """The references to ``objects`` written in the object streams a revision's objects
+    are in (decoded: qpdf has decoded them to read those objects already)."""
+    found = []
+    for number in sorted({entry[1] for entry in xref.values() if entry[0] == 2}):
+        decoded = pdf.get_object((number, 0)).read_bytes()
         found += [og for _, og in _reference_starts(decoded, len(decoded), objects)]
     return found
 
@@ -566,12 +573,17 @@ def _check_used_only_as(signed: Signed, og: ObjGen, key: str, may_hold: Callable
     in an object stream reads otherwise when the stream's indirect /Filter changes)."""
     data, revisions, uses = signed
     mention = re.compile(rb"(?<![0-9])%d[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R" % og[0])
+    any_generation = [(og[0], -1)]
+    # qpdf reads "n 1 R" as null when the object is "n 0", and drops it from what it
+    # serialises; other readers take the object: any such reference declines.  The file's
+    # bytes once, up to the longest revision (the step's own, which has the object: the
+    # shorter ones are in it); each revision's object streams on their own.
+    if any(found != og for _, found in _reference_starts(data, revisions[-1][1], any_generation)):
+        raise _Decline(f"object {og[0]} is referred to at another generation")
     for pdf, end, xref in revisions:
         if og not in xref:
             continue  # added later: no earlier object referred to its number (_check_not_referenced)
-        # qpdf reads "n 1 R" as null when the object is "n 0", and drops it from what it
-        # serialises; other readers take the object: any such reference declines
-        if any(found != og for found in _written_references(pdf, xref, data, end, [(og[0], -1)])):
+        if any(found != og for found in _compressed_references(pdf, xref, any_generation)):
             raise _Decline(f"object {og[0]} is referred to at another generation")
         for other, entry in xref.items():
             text = uses.get((end, other, entry))
