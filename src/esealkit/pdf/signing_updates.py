@@ -36,11 +36,12 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 __all__ = ["Additions", "recognise_updates"]
 
 ObjGen = tuple[int, int]
-# qpdf's serialisation of each object, by (revision end, object, where it is), and the
-# signed revisions a step looks in (the file, then each revision's Pdf, end and _xref):
-# see _check_used_only_as
-Uses = dict[tuple[int, ObjGen, tuple[int, int, int]], bytes]
-Signed = tuple[bytes, list[tuple[pikepdf.Pdf, int, dict[ObjGen, tuple[int, int, int]]]], Uses]
+# per revision (by its end), the objects whose serialisation refers to each object
+# number; and the signed revisions a step looks in (each revision's Pdf, end and _xref),
+# with the generations at which the signed revision's bytes refer to each object number
+# the step changed or added: see _check_used_only_as
+Uses = dict[int, dict[int, list[ObjGen]]]
+Signed = tuple[list[tuple[pikepdf.Pdf, int, dict[ObjGen, tuple[int, int, int]]]], Uses, Callable[[int], set[int]]]
 
 # PDF whitespace and comments, as they may stand between the tokens of "n g R"
 _SEPARATOR = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)+"
@@ -61,6 +62,8 @@ _ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\(?![nrtbf()\\0-7\r\n])")  # a
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
 _NULL_RE = re.compile(rb"null")
 _HEX_STRING_RE = re.compile(rb"<[0-9A-Fa-f\x00\t\n\x0c\r ]*>")
+# "n g R" in qpdf's serialisation of an object (separated by single spaces there)
+_SERIALISED_REFERENCE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R")
 # "n g R" as qpdf reads it (signs, leading zeros, comments between); in the update's text
 _ANY_REFERENCE_RE = re.compile(rb"(?<![0-9.])[+-]?([0-9]+)%s[+-]?([0-9]+)%sR(?![A-Za-z0-9])" % (_SEPARATOR, _SEPARATOR))
 _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
@@ -156,9 +159,9 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
                 try:
-                    signed = (data, [(_open(data, revision_ends[j], opened), revision_ends[j], xref(j))
-                                     for j in range(min(first_signed, i), i + 1)], uses)
-                    steps[i] = _added_fields(old, new, data, revision_ends[i], xref(i), xref(i + 1), signed)
+                    signed = [(_open(data, revision_ends[j], opened), revision_ends[j], xref(j))
+                              for j in range(min(first_signed, i), i + 1)]
+                    steps[i] = _added_fields(old, new, data, revision_ends[i], xref(i), xref(i + 1), signed, uses)
                 except _Decline:
                     steps[i] = _content_redrawn(old, new, xref(i), xref(i + 1))
                 if warned(i) or warned(i + 1):
@@ -359,17 +362,31 @@ def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
 
 def _added_fields(old: pikepdf.Pdf, new: pikepdf.Pdf, data: bytes, old_end: int,
                   old_xref: dict[ObjGen, tuple[int, int, int]], new_xref: dict[ObjGen, tuple[int, int, int]],
-                  signed: Signed) -> Additions:
+                  revisions: list[tuple[pikepdf.Pdf, int, dict[ObjGen, tuple[int, int, int]]]], uses: Uses) -> Additions:
     """What ``new`` adds to ``old`` (the file ``data[:old_end]``; ``old_xref`` and
-    ``new_xref`` are their :func:`_xref`; ``signed`` see :func:`_check_used_only_as`);
-    raises _Decline unless adding signatures, document timestamps and validation data is
-    all it does."""
+    ``new_xref`` are their :func:`_xref`; ``revisions`` and ``uses`` see
+    :func:`_check_used_only_as`); raises _Decline unless adding signatures, document
+    timestamps and validation data is all it does."""
     _same_document(old, new)
     _check_signed_fields(old)
     added, changed = _diff(old, new, old_xref, new_xref)
     if not added or len(added) > _MAX_ADDED:
         raise _Decline("nothing or too much added")
-    _check_not_referenced(old, old_xref, data, old_end, new_xref.keys() - old_xref.keys())
+    new_numbers = {number for number, _ in new_xref.keys() - old_xref.keys()}
+    if _written_generations(old, old_xref, data, old_end, new_numbers):
+        # such a dangling reference reads as null when signing and as the new object
+        # after (in readers that ignore the generation, even at another), changing the
+        # old object's meaning without changing its bytes
+        raise _Decline("an earlier object refers to a new one")
+    written: dict[int, set[int]] = {}
+
+    def generations(number: int) -> set[int]:
+        # one search of the bytes per number: a search for several numbers that start
+        # with different digits is not done in C and costs ten times as much
+        if number not in written:
+            written[number] = _written_generations(old, old_xref, data, old_end, [number]).get(number, set())
+        return written[number]
+    signed: Signed = (revisions, uses, generations)
 
     old_fields, old_form = _fields(old.Root)
     new_fields, new_form = _fields(new.Root)
@@ -522,25 +539,22 @@ def _check_signed_fields(old: pikepdf.Pdf) -> None:
             todo.extend((k, depth + 1) for k in kids)
 
 
-def _check_not_referenced(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]], data: bytes, old_end: int,
-                          added: Collection[ObjGen]) -> None:
-    """No object of the signed revision already referred to an object number the update
-    defines, at any generation: such a dangling reference reads as null when signing and
-    as the new object after (in readers that ignore the generation, even at another),
-    changing the old object's meaning without changing its bytes.  qpdf reads such a
-    reference as null and gives nothing to walk: it is looked for in the bytes."""
-    if _written_references(old, old_xref, data, old_end, [(number, -1) for number, _ in added]):
-        raise _Decline("an earlier object refers to a new one")
-
-
-def _written_references(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]], data: bytes, end: int,
-                        objects: Collection[ObjGen]) -> list[ObjGen]:
-    """The references to ``objects`` (see :func:`_reference_starts`) written in the signed
-    revision ``data[:end]``, or in the object streams its objects are in (decoded: qpdf
-    has decoded them to read those objects already).  Every reference is in one of the
-    two as ``n g R`` (with whitespace or comments between, leading zeros and plus signs
-    allowed); a look-alike in a stream's data can only make the recogniser decline."""
-    return [og for _, og in _reference_starts(data, end, objects)] + _compressed_references(old, old_xref, objects)
+def _written_generations(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]], data: bytes, end: int,
+                         numbers: Collection[int]) -> dict[int, set[int]]:
+    """The generations at which the signed revision ``data[:end]``, or the object streams
+    its objects are in (decoded: qpdf has decoded them to read those objects already),
+    refers to each of the object ``numbers`` it refers to at all.  Every reference is in
+    one of the two as ``n g R`` (with whitespace or comments between, leading zeros and
+    plus signs allowed: see :func:`_reference_starts`); a look-alike in a stream's data
+    can only make the recogniser decline.  qpdf reads a reference to an object its
+    revision does not have (at that generation) as null and gives nothing to walk: it is
+    looked for in the bytes."""
+    objects = [(number, -1) for number in numbers]
+    found: dict[int, set[int]] = {}
+    for number, generation in ([og for _, og in _reference_starts(data, end, objects)]
+                               + _compressed_references(old, old_xref, objects)):
+        found.setdefault(number, set()).add(generation)
+    return found
 
 
 def _compressed_references(pdf: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, int]],
@@ -555,50 +569,61 @@ def _compressed_references(pdf: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, 
 
 
 def _check_used_only_as(signed: Signed, og: ObjGen, key: str, may_hold: Callable[[ObjGen, Any], bool]) -> None:
-    """In every signed revision (``signed``: the file, the revisions from the earliest
-    signed one to the step's, and ``uses``) that has it, the object ``og`` is used for
-    nothing but ``key`` of the objects ``may_hold(number, object)`` accepts: the catalog's
-    /Metadata, /DSS or /AcroForm, the /Annots of pages, the /Info of a cross-reference
-    stream (a classic trailer is no object and is never drawn).  No other object refers
-    to it, and those refer to it under no other key.  (pyHanko compares every later
-    revision with the signed one: a use dropped by an allowed change in between still
-    counts.)
+    """In every signed revision (``signed``: the revisions from the earliest signed one to
+    the step's, ``uses`` and the generations the step's signed revision refers to each
+    changed object at) that has it, the object ``og`` is used for nothing but ``key`` of
+    the objects ``may_hold(number, object)`` accepts: the catalog's /Metadata, /DSS or
+    /AcroForm, the /Annots of pages, the /Info of a cross-reference stream (a classic
+    trailer is no object and is never drawn).  No other object refers to it, and those
+    refer to it under no other key.  (pyHanko compares every later revision with the
+    signed one: a use dropped by an allowed change in between still counts.)
 
     Where an object refers to it cannot be told from the bytes (a key can be faked in a
     comment, a nested dictionary or an array can hold it): every object of the revision
     is looked at, in qpdf's serialisation, where a reference is ``n g R``; and a reference
-    at another generation (which qpdf does not serialise) declines.  Serialisations are
-    kept in ``uses`` by revision and (object, place) — qpdf leaves out references to
-    objects a revision does not have yet — for objects in the file's own bytes only (one
-    in an object stream reads otherwise when the stream's indirect /Filter changes)."""
-    data, revisions, uses = signed
-    mention = re.compile(rb"(?<![0-9])%d[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R" % og[0])
-    any_generation = [(og[0], -1)]
+    at another generation (which qpdf does not serialise) declines.  ``og`` must be a
+    dictionary, array or stream wherever it is: pikepdf hands out an indirect number as a
+    Python int, and the check of a holder's other keys would not see it."""
+    revisions, uses, written = signed
     # qpdf reads "n 1 R" as null when the object is "n 0", and drops it from what it
-    # serialises; other readers take the object: any such reference declines.  The file's
-    # bytes once, up to the longest revision (the step's own, which has the object: the
-    # shorter ones are in it); each revision's object streams on their own.
-    if any(found != og for _, found in _reference_starts(data, revisions[-1][1], any_generation)):
+    # serialises; other readers take the object: any such reference declines
+    if not written(og[0]) <= {og[1]}:
         raise _Decline(f"object {og[0]} is referred to at another generation")
     for pdf, end, xref in revisions:
         if og not in xref:
-            continue  # added later: no earlier object referred to its number (_check_not_referenced)
-        if any(found != og for found in _compressed_references(pdf, xref, any_generation)):
+            continue  # added later: no earlier object referred to its number (see _added_fields)
+        held = pdf.get_object(og)
+        if not isinstance(held, pikepdf.Object) or held._type_code not in (*_CONTAINER_TYPES, pikepdf.ObjectType.stream):
+            raise _Decline(f"object {og[0]} {og[1]} is not a dictionary, array or stream")
+        if any(found != og for found in _compressed_references(pdf, xref, [(og[0], -1)])):
             raise _Decline(f"object {og[0]} is referred to at another generation")
-        for other, entry in xref.items():
-            text = uses.get((end, other, entry))
-            if text is None:
-                text = _own_text(pdf.get_object(other))
-                if entry[0] == 1:
-                    uses[(end, other, entry)] = text
-            if mention.search(text) is None:
-                continue
+        for other in _referrers(pdf, end, xref, uses).get(og[0], ()):
             obj = pdf.get_object(other)
             holder = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
             value = holder.get(key) if may_hold(other, obj) else None
             if not (isinstance(value, pikepdf.Object) and value.is_indirect and value.objgen == og) or any(
                     og[0] in {ref[0] for ref in _value_references(v)} for k, v in holder.items() if k != key):
                 raise _Decline(f"object {og[0]} {og[1]} is used as more than {key}")
+
+
+def _referrers(pdf: pikepdf.Pdf, end: int, xref: dict[ObjGen, tuple[int, int, int]], uses: Uses) -> dict[int, list[ObjGen]]:
+    """The objects of the revision ending at ``end`` whose serialisation by qpdf has
+    ``n g R`` in it, by ``n`` (a look-alike in a string can only make the recogniser
+    decline); made once per revision, kept in ``uses``.  qpdf serialises a reference to
+    an object the revision does not have as null: each revision's own."""
+    index = uses.get(end)
+    if index is None:
+        index = {}
+        for other in xref:
+            text = _own_text(pdf.get_object(other))
+            if b" R" not in text:
+                continue  # most objects refer to nothing
+            if len(text) > 256:
+                text = _HEX_STRING_RE.sub(b"<>", text)  # a signature's 10 KB of digits
+            for number in {int(n) for n in _SERIALISED_REFERENCE_RE.findall(text)}:
+                index.setdefault(number, []).append(other)
+        uses[end] = index
+    return index
 
 
 def _value_references(value: Any) -> set[ObjGen]:
