@@ -151,11 +151,11 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                 # steps run shortest revision first (covered ends ascending, then each
                 # later step), so a header found in place was found inside the shorter
                 # revision too
-                _check_headers(data, table(i), revision_ends[i], headers)
-                _check_headers(data, table(i + 1), revision_ends[i + 1], headers)
+                _check_headers(data, xref(i), revision_ends[i], headers)
+                _check_headers(data, xref(i + 1), revision_ends[i + 1], headers)
                 _check_one_generation(table(i))
                 _check_one_generation(table(i + 1))
-                xref_streams = _check_self_contained(old, table(i), revision_ends[i], read, lambda: warned(i))
+                xref_streams = _check_self_contained(old, xref(i), revision_ends[i], read, lambda: warned(i))
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
                 try:
@@ -228,19 +228,20 @@ def _check_update_resolves(texts: list[bytes], table: dict[ObjGen, Any]) -> None
                 raise _Decline("the update refers to an object its revision does not have")
 
 
-def _check_headers(data: bytes, table: dict[ObjGen, Any], end: int, checked: set[tuple[ObjGen, int]]) -> None:
-    """Every object the cross-reference ``table`` of the revision ending at ``end`` places
-    there starts, inside that revision, with its own ``n g obj``.  Before any object is
+def _check_headers(data: bytes, xref: dict[ObjGen, tuple[int, int, int]], end: int,
+                   checked: set[tuple[ObjGen, int]]) -> None:
+    """Every object the cross-reference table (``xref``, see :func:`_xref`) of the revision
+    ending at ``end`` places there starts, inside that revision, with its own ``n g obj``.  Before any object is
     read: qpdf 12 has been seen to crash the process (not raise) on a catalog whose
     metadata entry led to another object's header; and an entry pointing past its own
     revision would let a later update supply the object's bytes."""
-    for (number, generation), entry in table.items():
-        if entry.type != 1 or ((number, generation), entry.offset) in checked:
+    for (number, generation), (kind, offset, _) in xref.items():
+        if kind != 1 or ((number, generation), offset) in checked:
             continue
-        m = _HEADER_RE.match(data, entry.offset, end)
+        m = _HEADER_RE.match(data, offset, end)
         if m is None or (int(m.group(1)), int(m.group(2))) != (number, generation):
             raise _Decline(f"object {number} {generation} is not where the cross-reference table says")
-        checked.add(((number, generation), entry.offset))
+        checked.add(((number, generation), offset))
 
 
 def _check_one_generation(table: dict[ObjGen, Any]) -> None:
@@ -310,7 +311,7 @@ def _check_update_objects_listed(data: bytes, start: int, end: int, table: dict[
         at = data.find(b"obj", at + 3, end)
 
 
-def _check_self_contained(old: pikepdf.Pdf, table: dict[ObjGen, Any], end: int,
+def _check_self_contained(old: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, int]], end: int,
                           read: dict[tuple[ObjGen, int], tuple[int, bool]],
                           warned: Callable[[], bool]) -> list[ObjGen]:
     """qpdf reads every object of the signed revision (as cut at its end) without a
@@ -329,10 +330,8 @@ def _check_self_contained(old: pikepdf.Pdf, table: dict[ObjGen, Any], end: int,
     """
     streams = []
     clean = []
-    for og, entry in table.items():
-        if entry.type not in (1, 2):
-            continue
-        known = read.get((og, entry.offset)) if entry.type == 1 else None
+    for og, (kind, offset, _) in xref.items():
+        known = read.get((og, offset)) if kind == 1 else None
         if known is not None and known[0] <= end:
             if known[1]:
                 streams.append(og)
@@ -341,8 +340,8 @@ def _check_self_contained(old: pikepdf.Pdf, table: dict[ObjGen, Any], end: int,
         xref_stream = isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef"
         if xref_stream:
             streams.append(og)
-        if entry.type == 1 and (not isinstance(obj, pikepdf.Stream) or not _INDIRECT_LENGTH_RE.search(_own_text(obj))):
-            clean.append(((og, entry.offset), xref_stream))
+        if kind == 1 and (not isinstance(obj, pikepdf.Stream) or not _INDIRECT_LENGTH_RE.search(_own_text(obj))):
+            clean.append(((og, offset), xref_stream))
     if warned():
         raise _Decline("qpdf could not read the signed revision cleanly")
     for key, xref_stream in clean:
@@ -857,8 +856,7 @@ def _check_changes(old: pikepdf.Pdf, new: pikepdf.Pdf, changed: dict[ObjGen, tup
         elif metadata is not None and metadata.is_indirect and og == metadata.objgen:
             if old.Root.get("/Metadata") is None or old.Root.Metadata.objgen != og:
                 raise _Decline("/Metadata replaced")
-            _check_xmp(prev)
-            _check_xmp(obj)
+            _check_xmp(prev)  # and obj, the catalog's /Metadata, was checked above
             _check_used_only_as(signed, og, "/Metadata", is_catalog)
         else:
             raise _Decline(f"object {og[0]} {og[1]} changed")
