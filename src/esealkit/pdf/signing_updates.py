@@ -62,8 +62,10 @@ _ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\(?![nrtbf()\\0-7\r\n])")  # a
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
 _NULL_RE = re.compile(rb"null")
 _HEX_STRING_RE = re.compile(rb"<[0-9A-Fa-f\x00\t\n\x0c\r ]*>")
-# "n g R" in qpdf's serialisation of an object (separated by single spaces there)
+# "n g R" in qpdf's serialisation of an object (qpdf 12 separates them by single spaces;
+# any whitespace is taken, should that change)
 _SERIALISED_REFERENCE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R")
+_WHITESPACE = frozenset(b"\x00\t\n\x0c\r ")
 # "n g R" as qpdf reads it (signs, leading zeros, comments between); in the update's text
 _ANY_REFERENCE_RE = re.compile(rb"(?<![0-9.])[+-]?([0-9]+)%s[+-]?([0-9]+)%sR(?![A-Za-z0-9])" % (_SEPARATOR, _SEPARATOR))
 _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
@@ -615,7 +617,7 @@ def _referrers(pdf: pikepdf.Pdf, end: int, xref: dict[ObjGen, tuple[int, int, in
         index = {}
         for other in xref:
             text = _own_text(pdf.get_object(other))
-            if b" R" not in text:
+            if not _may_refer(text):
                 continue  # most objects refer to nothing
             if len(text) > 256:
                 text = _HEX_STRING_RE.sub(b"<>", text)  # a signature's 10 KB of digits
@@ -623,6 +625,18 @@ def _referrers(pdf: pikepdf.Pdf, end: int, xref: dict[ObjGen, tuple[int, int, in
                 index.setdefault(number, []).append(other)
         uses[end] = index
     return index
+
+
+def _may_refer(text: bytes) -> bool:
+    """Whether a serialisation has an ``R`` after whitespace, as every reference ends.
+    bytes' own search for the letter: a regular expression over a signature's 10 KB of
+    hex digits (which hold no ``R``) costs more than the rest of the object."""
+    at = text.find(b"R")
+    while at > 0:
+        if text[at - 1] in _WHITESPACE:
+            return True
+        at = text.find(b"R", at + 1)
+    return False
 
 
 def _value_references(value: Any) -> set[ObjGen]:
