@@ -127,6 +127,7 @@ def measure_pyhanko(corpus: Path) -> dict[str, Any]:
     from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy, RevocationCheckingRule
 
     from esealkit.batch.corpus import load_corpus
 
@@ -138,8 +139,12 @@ def measure_pyhanko(corpus: Path) -> dict[str, Any]:
         anchors += [x509.Certificate.load(d) for _, _, d in pem.unarmor(data, multiple=True)] if pem.detect(data) \
             else [x509.Certificate.load(data)]
     crls = [asn1_crl.CertificateList.load(c.read_bytes()) for c in info.crls]
+    # the corpus certificates declare an OCSP responder and no CRL distribution point:
+    # pyHanko's "hard-fail" mode would then look for OCSP responses only and find none;
+    # CRL-or-OCSP required makes it check the supplied CRLs, as esealkit does
+    required = RevocationCheckingRule.CRL_OR_OCSP_REQUIRED
     context = ValidationContext(trust_roots=anchors, crls=crls, allow_fetching=False, moment=info.validation_time,
-                                revocation_mode="hard-fail")
+                                revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(required, required)))
     paths = _files(corpus, "nosm2")
     tally: dict[str, int] = {}
     signatures = 0
