@@ -19,7 +19,7 @@ import pytest
 from pyhanko.sign.diff_analysis import ModificationLevel
 
 from esealkit.pdf.changes import ChangeResult, analyse_changes
-from esealkit.pdf.reader import read_pdf, revision_ends
+from esealkit.pdf.reader import read_pdf, read_pdf_open, revision_ends
 from esealkit.pdf.seal import _add_dss
 from esealkit.pdf.sign import sign_pdf, timestamp_pdf
 from esealkit.pdf.signing_updates import Additions, recognise_updates
@@ -805,6 +805,22 @@ def test_a_revision_qpdf_warned_about_once_stays_declined(signed, signatures):
     together = recognise_updates(data, [ends[-2 - signatures], damaged], ends)
     assert alone[damaged] is None
     assert together[damaged] is None
+
+
+def test_a_warning_the_reader_used_up_still_declines(signed):
+    # verify_pdf hands the recogniser the reader's qpdf reading of the whole file, and qpdf
+    # gave its warning (an unknown token in the new field, read as a string) to the
+    # reader, which read the field first: the recogniser must still know
+    data = _update(signed.pdf, signed.honest(field_extra=b" /Note unknowntoken"))
+    ends = revision_ends(data)
+    doc, pdf, warned = read_pdf_open(data)
+    with pdf:
+        assert warned and [s.field_name for s in doc.signatures] == ["Signature1", "Late"]
+        assert recognise_updates(data, [ends[-2]], ends, whole=(pdf, warned)) == {ends[-2]: None}
+        assert not pdf.get_warnings()  # used up: re-reading the field does not warn again
+        # what the hand-over is for: told nothing, the recogniser takes the field as plain
+        assert isinstance(recognise_updates(data, [ends[-2]], ends, whole=(pdf, False))[ends[-2]], Additions)
+    assert recognise_updates(data, [ends[-2]], ends) == {ends[-2]: None}  # opened afresh, it sees the warning
 
 
 # ------------------------------------------- what refers to the Info object: no shortcuts

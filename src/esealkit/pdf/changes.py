@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import pikepdf
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -89,13 +90,15 @@ def tail_problem(data: bytes, covered_end: int, ends: tuple[int, ...] | None = N
 
 
 def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *,
-                    quick: bool = True) -> dict[tuple[int, int, int, int], ChangeResult | str]:
+                    quick: bool = True, opened: tuple[pikepdf.Pdf, bool] | None = None,
+                    ) -> dict[tuple[int, int, int, int], ChangeResult | str]:
     """Analyse the revisions after each signature given by its byte range.
 
     Returns, per byte range, a :class:`ChangeResult`, or a string saying why the file could
     not be analysed (pyHanko could not read it, or found no such signature).  With
     ``quick=False`` pyHanko analyses every signature, even when the later revisions only
-    add signatures (for comparing the two).
+    add signatures (for comparing the two).  ``opened`` is qpdf's reading of the whole
+    file, when the caller has one open (see :func:`~esealkit.pdf.reader.read_pdf_open`).
     """
     out: dict[tuple[int, int, int, int], ChangeResult | str] = {}
     ends = revision_ends(data)
@@ -109,7 +112,7 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
     if not pending:
         return out
     if quick:  # most later revisions add signatures or validation data, a few redraw a page: no pyHanko needed
-        recognised = recognise_updates(data, [br[2] + br[3] for br in pending], ends)
+        recognised = recognise_updates(data, [br[2] + br[3] for br in pending], ends, whole=opened)
         for br in pending:
             seen = recognised.get(br[2] + br[3])
             if isinstance(seen, Additions):

@@ -88,8 +88,8 @@ class Additions:
     fields: tuple[str, ...]  # the signature fields added (document timestamps are not counted)
 
 
-def recognise_updates(data: bytes, covered_ends: Iterable[int],
-                      revision_ends: Sequence[int]) -> dict[int, Additions | str | None]:
+def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: Sequence[int], *,
+                      whole: tuple[pikepdf.Pdf, bool] | None = None) -> dict[int, Additions | str | None]:
     """Per signed revision (given by where it ends), what the later revisions did, when it
     is one of two plain cases: :class:`Additions`, when adding signatures, document
     timestamps and validation data is all they did; or why they must be refused, when one
@@ -98,10 +98,19 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
 
     ``revision_ends`` are the offsets where the file's revisions end (after ``%%EOF``).
     Each revision is opened once and each pair of consecutive revisions compared once,
-    however many signatures ask.
+    however many signatures ask.  ``whole`` is qpdf's reading of the whole file when the
+    caller has it open (it stays open), and whether qpdf warned there before.
     """
     out: dict[int, Additions | str | None] = {}
     opened: dict[int, pikepdf.Pdf] = {}
+    # qpdf hands out each warning once (get_warnings() empties its list) and warns about
+    # an object only the first time it reads it: a revision that ever warned stays so,
+    # whichever step (or the caller) read the object first
+    tainted: set[int] = set()
+    if whole is not None and revision_ends and revision_ends[-1] == len(data):
+        opened[len(data)] = whole[0]
+        if whole[1]:
+            tainted.add(len(revision_ends) - 1)
     # qpdf builds a new dictionary of the whole cross-reference table each time it is
     # asked (0.1 ms for 250 objects), and most checks need it: read once per revision
     tables: dict[int, dict[ObjGen, Any]] = {}
@@ -131,10 +140,6 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
         if xref_words is None:
             xref_words = _occurrences(data, b"xref")
         return xref_words
-    # qpdf hands out each warning once (get_warnings() empties its list) and warns about
-    # an object only the first time it reads it: a revision that ever warned stays so,
-    # whichever step read the object first
-    tainted: set[int] = set()
 
     def warned(j: int) -> bool:
         if _open(data, revision_ends[j], opened).get_warnings():
@@ -191,7 +196,8 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int],
                                      tuple(sorted(name for a in additions for name in a.fields)))
     finally:
         for pdf in opened.values():
-            pdf.close()
+            if whole is None or pdf is not whole[0]:
+                pdf.close()
     return out
 
 

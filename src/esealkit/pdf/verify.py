@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from esealkit import cms, crypto
 from esealkit.errors import MalformedInput
 from esealkit.pdf.changes import ChangeResult, analyse_changes, changes_check
-from esealkit.pdf.reader import PdfDocument, PdfSignature, read_pdf
+from esealkit.pdf.reader import PdfDocument, PdfSignature, read_pdf_open
 from esealkit.pdf.seal import seal_checks
 from esealkit.pki.timestamps import verify_timestamp_token
 from esealkit.report import (
@@ -47,13 +47,14 @@ _CMS_SUBFILTERS = {"adbe.pkcs7.detached", "ETSI.CAdES.detached", "adbe.pkcs7.sha
 def verify_pdf_bytes(data: bytes, *, path: str, verifier: Verifier) -> DocumentReport:
     """Verify every signature of the PDF in ``data``; never raises for bad input."""
     try:
-        doc = read_pdf(data)
+        doc, pdf, warned = read_pdf_open(data)
     except MalformedInput as exc:
         return DocumentReport(path=path, format="pdf", checks=(Check.failed("pdf_format", SubIndication.FORMAT_FAILURE, str(exc)),))
-    later = [s for s in doc.signatures if not s.problems and not doc.covers_whole_file(s)]
-    changes: dict[tuple[int, int, int, int], ChangeResult | str] = {}
-    if later:
-        changes = analyse_changes(data, [s.byte_range for s in later])
+    with pdf:
+        later = [s for s in doc.signatures if not s.problems and not doc.covers_whole_file(s)]
+        changes: dict[tuple[int, int, int, int], ChangeResult | str] = {}
+        if later:
+            changes = analyse_changes(data, [s.byte_range for s in later], opened=(pdf, warned))
     view = memoryview(data)
     reports = tuple(_verify_signature_safely(view, doc, sig, changes, verifier) for sig in doc.signatures)
     damage: tuple[Check, ...] = ()
