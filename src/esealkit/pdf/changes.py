@@ -98,7 +98,9 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
     not be analysed (pyHanko could not read it, or found no such signature).  With
     ``quick=False`` pyHanko analyses every signature, even when the later revisions only
     add signatures (for comparing the two).  ``opened`` is qpdf's reading of the whole
-    file, when the caller has one open (see :func:`~esealkit.pdf.reader.read_pdf_open`).
+    file when the caller has one open: exactly as :func:`~esealkit.pdf.reader.read_pdf_open`
+    returned it for these very bytes, nothing read from it since (qpdf hands each warning
+    out once, and the flag must cover them all).
     """
     out: dict[tuple[int, int, int, int], ChangeResult | str] = {}
     ends = revision_ends(data)

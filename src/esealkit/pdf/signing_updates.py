@@ -99,7 +99,9 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
     ``revision_ends`` are the offsets where the file's revisions end (after ``%%EOF``).
     Each revision is opened once and each pair of consecutive revisions compared once,
     however many signatures ask.  ``whole`` is qpdf's reading of the whole file when the
-    caller has it open (it stays open), and whether qpdf warned there before.
+    caller has it open (it stays open), and whether qpdf warned there before, as
+    :func:`~esealkit.pdf.reader.read_pdf_open` returns them for these very bytes: a
+    warning handed out and not counted in the flag would let a damaged revision pass.
     """
     out: dict[int, Additions | str | None] = {}
     opened: dict[int, pikepdf.Pdf] = {}
