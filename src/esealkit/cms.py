@@ -22,6 +22,7 @@ from datetime import datetime
 from asn1crypto import cms, core, x509
 
 from esealkit import _der, crypto
+from esealkit._names import NAME_ERRORS, name_text
 from esealkit.errors import MalformedInput
 from esealkit.report import Check, SignerSummary, SubIndication
 
@@ -392,21 +393,17 @@ def _summary(cert_der: bytes) -> SignerSummary:
     return SignerSummary(
         subject=_name_text(tbs, "subject"),
         issuer=_name_text(tbs, "issuer"),
-        serial=format(_cert_ids(cert_der)[1], "x"),
+        serial=format(int(tbs["serial_number"].native), "x"),
         sha256=hashlib.sha256(cert_der).hexdigest(),
     )
 
 
 def _name_text(tbs: x509.TbsCertificate, field: str) -> str:
-    """A readable name; some real CA names (and damaged ones) break asn1crypto's typed
-    attribute parsing, which is lazy: they are shown as raw DER instead of raising."""
+    """A readable name (see :func:`esealkit.seals.owner.name_text`); asn1crypto's parsing is
+    lazy, so a damaged name may fail only here."""
     try:
-        return str(tbs[field].human_friendly)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        pass
-    try:
-        return "DER:" + bytes(tbs[field].dump()).hex()
-    except (ValueError, TypeError, KeyError, AttributeError):
+        return name_text(tbs[field])
+    except NAME_ERRORS:
         return "(a name that does not parse)"
 
 

@@ -13,19 +13,20 @@ the USCC also from ``organizationIdentifier`` or ``serialNumber``, the name from
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import x509
 
+from esealkit._names import NAME_ERRORS, name_attributes, name_text
+from esealkit.cms import signer_summary
 from esealkit.errors import InvalidIdentifier
 from esealkit.report import SignerSummary
 
 __all__ = ["SealOwner", "certificate_owner", "certificate_summary", "name_text", "seal_owner"]
 
-_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError)
+_PARSE_ERRORS = NAME_ERRORS
 _USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{9}[0-9A-HJ-NPQRTUWXY]")
 _SEAL_CODE = re.compile(r"[0-9]{13,14}")
 
@@ -39,52 +40,16 @@ class SealOwner:
     seal_code: str | None  # 印章编码 from the CN, when it is 13-14 digits
 
 
-def _value_text(value: Any) -> str:
-    try:
-        return str(value.native)
-    except _PARSE_ERRORS:
-        # Real certificates put UTF-8 bytes in string types asn1crypto decodes otherwise.
-        inner = getattr(value, "chosen", value)
-        return bytes(inner.contents or b"").decode("utf-8", errors="replace")
-
-
-def _attributes(name: x509.Name) -> list[tuple[str, str, str]]:
-    """(short key, human label, text) for each attribute, in DER order."""
-    out = []
-    for rdn in name.chosen:
-        for atv in rdn:
-            kind = atv["type"]
-            key = kind.native if isinstance(kind.native, str) else kind.dotted
-            out.append((key, str(kind.human_friendly), _value_text(atv["value"])))
-    return out
-
-
-def name_text(name: x509.Name) -> str:
-    """asn1crypto's human-friendly form of a name, degrading attribute by attribute when a
-    value does not decode (instead of failing the whole name)."""
-    try:
-        return str(name.human_friendly)
-    except _PARSE_ERRORS:
-        pass
-    try:
-        return ", ".join(f"{label}: {text}" for _, label, text in reversed(_attributes(name)))
-    except _PARSE_ERRORS:
-        return "DER:" + bytes(name.dump()).hex()
-
-
 # Summaries and owners are pure functions of the certificate's bytes, asked for again for
 # every document a seal or signer signs (half a millisecond each in asn1crypto): kept.
 @functools.lru_cache(maxsize=4096)
 def certificate_summary(cert_der: bytes) -> SignerSummary | None:
-    """Subject, issuer, serial and SHA-256 of a DER certificate; ``None`` if it does not parse."""
+    """Subject, issuer, serial and SHA-256 of a DER certificate (as
+    :func:`esealkit.cms.signer_summary` gives them); ``None`` if it does not parse."""
     try:
         cert = x509.Certificate.load(cert_der, strict=True)
-        return SignerSummary(
-            subject=name_text(cert.subject),
-            issuer=name_text(cert.issuer),
-            serial=format(cert.serial_number, "x"),
-            sha256=hashlib.sha256(cert_der).hexdigest(),
-        )
+        cert.subject, cert.issuer, cert.serial_number  # noqa: B018 - the parts shown must parse
+        return signer_summary(cert_der)
     except _PARSE_ERRORS:
         return None
 
@@ -103,7 +68,7 @@ def _valid_uscc(candidate: str) -> bool:
 def certificate_owner(cert_der: bytes) -> SealOwner | None:
     """The owner named by a signer certificate, or ``None`` when it does not parse."""
     try:
-        attributes = _attributes(x509.Certificate.load(cert_der, strict=True).subject)
+        attributes = name_attributes(x509.Certificate.load(cert_der, strict=True).subject)
     except _PARSE_ERRORS:
         return None
     values: dict[str, str] = {}
