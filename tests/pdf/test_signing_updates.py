@@ -1199,3 +1199,147 @@ def test_a_key_qpdf_leaves_out_is_still_a_change_in_an_object_stream(signed):
     found, full = _both_say(signed, data)
     assert found is None
     assert not (isinstance(full, ChangeResult) and full.level is not None)
+
+
+# ------------------------------ cross-reference sections: one history for qpdf and pyHanko
+
+
+def _signed_after_a_redraw(pki) -> tuple[bytes, int, int]:
+    """A document whose page was redrawn ("9000" -> "1000") before it was signed; the
+    page's object number and the offset of its pre-signing version."""
+    base = simple_pdf(["Amount: 9000 CNY"], title="contract")
+    page = _first_page(base)
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        historical = doc.get_xref_table()[(page.number, 0)].offset
+    drawing = page.drawing.replace(b"9000", b"1000")
+    redrawn = _update(base, {page.number: page.text.replace(b"/Contents %d 0 R" % page.contents,
+                                                            b"/Contents %d 0 R" % page.size),
+                             page.size: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing)})
+    return _sign(pki, redrawn, "Signature1"), page.number, historical
+
+
+def _late_update(signed_pdf: bytes, *, extra: bytes = b"", prev: int | None = None,
+                 second: bytes = b"") -> bytes:
+    """An honest late signature, its classic table given ``extra`` subsections, ``prev``
+    as its /Prev (default: the signed revision's section) and ``second`` (a table
+    without its "xref") as a second section chained before it in the same update."""
+    s = _Signed(signed_pdf)
+    objects = s.honest(value=_late_signature(s))
+    with pikepdf.open(io.BytesIO(signed_pdf)) as doc:
+        root, info, size = doc.Root.objgen[0], doc.trailer.Info.objgen[0], int(doc.trailer.Size)
+    out, offsets, last = _written(signed_pdf, objects)
+    size = max(size, *(n + 1 for n in objects))
+    prev = last if prev is None else prev
+    if second:
+        first = len(out)
+        out += b"xref\n0 1\n0000000000 65535 f \n" + second
+        out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /Prev %d >>\n" % (size, root, info, prev)
+        prev = first
+    at = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n" + b"".join(b"%d 1\n%010d 00000 n \n" % (n, offsets[n]) for n in sorted(offsets))
+    out += extra + b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        size, root, info, prev, at)
+    return bytes(out)
+
+
+def test_an_object_listed_twice_in_one_section_declines(pki):
+    # qpdf (and poppler) take the first of two entries, pyHanko the last: here the last is
+    # the page as it was before signing ("9000"), which pyHanko sees as a change
+    signed_pdf, page, historical = _signed_after_a_redraw(pki)
+    with pikepdf.open(io.BytesIO(signed_pdf)) as doc:
+        current = doc.get_xref_table()[(page, 0)].offset
+    twice = _late_update(signed_pdf, extra=b"%d 1\n%010d 00000 n \n%d 1\n%010d 00000 n \n" % (page, current, page, historical))
+    end = revision_ends(signed_pdf)[-1]
+    assert recognise_updates(twice, [end], revision_ends(twice)) == {end: None}
+    first = read_pdf(signed_pdf).signatures[0].byte_range
+    assert analyse_changes(twice, [first], quick=False)[first].level is None  # pyHanko refuses it
+    once = _late_update(signed_pdf, extra=b"%d 1\n%010d 00000 n \n" % (page, current))
+    assert recognise_updates(once, [end], revision_ends(once)) == {end: Additions(ModificationLevel.FORM_FILLING, ("Late",))}
+
+
+def test_an_update_of_two_sections_declines(pki):
+    # the first section of the update points the page at its pre-signing version, the last
+    # one back: qpdf sees the last state only, pyHanko a revision of its own in between
+    signed_pdf, page, historical = _signed_after_a_redraw(pki)
+    data = _late_update(signed_pdf, second=b"%d 1\n%010d 00000 n \n" % (page, historical))
+    end = revision_ends(signed_pdf)[-1]
+    assert len(revision_ends(data)) == len(revision_ends(signed_pdf)) + 1  # one %%EOF for both
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+def test_an_update_whose_prev_skips_the_signed_revision_declines(signed):
+    # the update's /Prev names the section before the signed one and relists its objects:
+    # the same objects for qpdf, but no longer a history in which the signature covers a
+    # whole revision for pyHanko
+    ends = revision_ends(signed.pdf)
+    before = int(re.findall(rb"startxref\s+(\d+)", signed.pdf)[-2])
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        listed = {og[0]: e.offset for og, e in doc.get_xref_table().items() if e.type == 1}
+    relisted = b"".join(b"%d 1\n%010d 00000 n \n" % (n, listed[n]) for n in sorted(listed)
+                        if n not in _Signed(signed.pdf).honest())
+    data = _late_update(signed.pdf, extra=relisted, prev=before)
+    assert recognise_updates(data, [ends[-1]], revision_ends(data)) == {ends[-1]: None}
+    honest = _late_update(signed.pdf)
+    assert isinstance(recognise_updates(honest, [ends[-1]], revision_ends(honest))[ends[-1]], Additions)
+
+
+def test_a_hybrid_signed_revision_declines(pki):
+    # a classic table with /XRefStm (as some word processors write): pyHanko refuses
+    # hybrid files outright, so the recogniser must leave them to it
+    base = simple_pdf(["Contract"], title="contract")
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        info, root, size = doc.trailer.Info.objgen[0], doc.Root.objgen[0], int(doc.trailer.Size)
+    out, offsets, prev = _written(base, {info: b"<< /Title (contract) /Producer (word) >>"})
+    stream_at = len(out)
+    row = bytes([1]) + offsets[info].to_bytes(4, "big") + (0).to_bytes(2, "big")
+    out += b"%d 0 obj\n<< /Type /XRef /W [1 4 2] /Index [%d 1] /Size %d /Length %d >>\nstream\n" % (
+        size, info, size + 1, len(row)) + row + b"\nendstream\nendobj\n"
+    offsets[size] = stream_at
+    at = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n" + b"".join(b"%d 1\n%010d 00000 n \n" % (n, offsets[n]) for n in sorted(offsets))
+    out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /Prev %d /XRefStm %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        size + 1, root, info, prev, stream_at, at)
+    signed_pdf = _sign(pki, bytes(out), "Signature1")
+    data = _sign(pki, signed_pdf, "Signature2")
+    end = revision_ends(signed_pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+    first = read_pdf(signed_pdf).signatures[0].byte_range
+    assert "hybrid" in str(analyse_changes(data, [first], quick=False)[first])
+
+
+def test_a_stream_section_listing_an_object_twice_declines(signed):
+    # /Index [.. page 1 page 1]: the first entry is the signed page, the second a rotated
+    # copy in an object stream; qpdf takes the first, pyHanko cannot read the file
+    s = signed
+    objects = s.honest(value=_late_signature(s))
+    with pikepdf.open(io.BytesIO(s.pdf)) as doc:
+        page_at = doc.get_xref_table()[(s.page, 0)].offset
+        root, info = doc.Root.objgen[0], doc.trailer.Info.objgen[0]
+    sig = s.size + 1
+    sig_text = objects.pop(sig) + b" "
+    holder = s.size + 5
+    out, offsets, prev = _written(s.pdf, objects)
+    head = b"%d 0 %d %d " % (sig, s.page, len(sig_text))
+    body = head + sig_text + s.page_text.replace(b"/MediaBox", b"/Rotate 180 /MediaBox", 1)
+    offsets[holder] = len(out)
+    out += b"%d 0 obj\n<< /Type /ObjStm /N 2 /First %d /Length %d >>\nstream\n" % (holder, len(head), len(body)) + body
+    out += b"\nendstream\nendobj\n"
+    x = holder + 1
+    offsets[x] = len(out)
+    rows, index = [], []
+    for n in sorted(offsets):
+        rows.append(bytes([1]) + offsets[n].to_bytes(4, "big") + b"\0\0")
+        index.append(b"%d 1" % n)
+    rows.append(bytes([2]) + holder.to_bytes(4, "big") + (0).to_bytes(2, "big"))
+    index.append(b"%d 1" % sig)
+    rows += [bytes([1]) + page_at.to_bytes(4, "big") + b"\0\0", bytes([2]) + holder.to_bytes(4, "big") + (1).to_bytes(2, "big")]
+    index += [b"%d 1" % s.page, b"%d 1" % s.page]
+    table = b"".join(rows)
+    out += b"%d 0 obj\n<< /Type /XRef /W [1 4 2] /Index [%s] /Size %d /Root %d 0 R /Info %d 0 R /Prev %d /Length %d >>\nstream\n" % (
+        x, b" ".join(index), x + 1, root, info, prev, len(table)) + table + b"\nendstream\nendobj\n"
+    out += b"startxref\n%d\n%%%%EOF\n" % offsets[x]
+    data = bytes(out)
+    end = revision_ends(s.pdf)[-1]
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert "/Rotate" not in doc.get_object((s.page, 0))  # qpdf took the signed page
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}

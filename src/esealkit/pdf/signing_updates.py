@@ -23,6 +23,7 @@ redrawn.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -74,6 +75,15 @@ _OBJ_BEFORE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00
 # nested dictionary: then an object is merely read again)
 _INDIRECT_LENGTH_RE = re.compile(rb"/Length [0-9]+ [0-9]+ R")
 _HEADER_RE = re.compile(rb"[\t\n\r\x0c ]*([0-9]+)[\t\n\r\x0c ]+([0-9]+)[\t\n\r\x0c ]+obj\b")
+# a revision's closing "startxref N %%EOF", and a classic table's parts as the standard
+# writes them (entries of exactly 20 bytes): anything else declines
+_STARTXREF_TAIL_RE = re.compile(rb"startxref[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+%%EOF[\r\n]*\Z")
+_SUBSECTION_RE = re.compile(rb"[\x00\t\n\x0c\r ]*([0-9]+) ([0-9]+)[\x00\t\x0c ]*(?:\r\n|\r|\n)")
+_ENTRIES_RE = re.compile(rb"(?:[0-9]{10} [0-9]{5} [fn](?: \r| \n|\r\n))*")
+_TRAILER_RE = re.compile(rb"[\x00\t\n\x0c\r ]*trailer")
+# /Prev with a direct number (an indirect one, "n g R", is no match: then the count differs)
+_PREV_RE = re.compile(rb"/Prev[\x00\t\n\x0c\r ]+([0-9]+)(?![0-9]|[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R)")
+_MAX_SECTIONS = 1_000
 
 
 class _Decline(Exception):
@@ -128,6 +138,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
             xrefs[j] = _xref(table(j))
         return xrefs[j]
     headers: set[tuple[ObjGen, int]] = set()  # (object, offset) found in place before its revision's end
+    sections: set[int] = set()  # cross-reference sections of signed revisions checked (see _check_sections)
     read: dict[tuple[ObjGen, int], tuple[int, bool]] = {}  # see _check_self_contained
     uses: Uses = {}  # see _check_used_only_as
     covered = sorted(set(covered_ends))
@@ -167,6 +178,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
                 xref_streams = _check_self_contained(old, xref(i), revision_ends[i], read, lambda: warned(i))
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
+                _check_sections(data, revision_ends[i], revision_ends[i + 1], new, xref(i + 1), sections)
                 try:
                     signed = [(_open(data, revision_ends[j], opened), revision_ends[j], xref(j))
                               for j in range(min(first_signed, i), i + 1)]
@@ -303,6 +315,93 @@ def _occurrences(data: bytes, word: bytes) -> list[int]:
         found.append(at)
         at = data.find(word, at + len(word))
     return found
+
+
+def _check_sections(data: bytes, start: int, end: int, new: pikepdf.Pdf, new_xref: dict[ObjGen, tuple[int, int, int]],
+                    checked: set[int]) -> None:
+    """The update (``data[start:end]``) is one cross-reference section of its own, whose
+    /Prev is the signed revision's section, and no section on the chain lists an object
+    twice or is hybrid (/XRefStm).  qpdf takes the first of two entries for an object in
+    one section, pyHanko the last; both follow /Prev, and pyHanko counts revisions by
+    sections: an update with two sections, or one that skips the signed revision's, is a
+    different history for it than for qpdf.  pyHanko refuses hybrid files.  ``checked``
+    holds the sections of signed revisions already found sound (from earlier steps)."""
+    at = _startxref(data, end)
+    if not start <= at < end:
+        raise _Decline("the update has no cross-reference section of its own")
+    prev = _check_section(data, at, end, new, new_xref)
+    if prev != _startxref(data, start):
+        raise _Decline("the update's cross-reference section does not continue the signed revision's")
+    for _ in range(_MAX_SECTIONS):
+        if prev is None or prev in checked:
+            return
+        if prev >= start:
+            raise _Decline("a signed revision's cross-reference chain runs into a later revision")
+        following = _check_section(data, prev, start, new, new_xref)
+        checked.add(prev)
+        prev = following
+    raise _Decline("too many cross-reference sections")
+
+
+def _startxref(data: bytes, end: int) -> int:
+    """Where the ``startxref`` closing the revision that ends at ``end`` points."""
+    m = _STARTXREF_TAIL_RE.search(data, max(0, end - 1024), end)
+    if m is None:
+        raise _Decline("a revision that does not end with startxref and %%EOF")
+    return int(m.group(1))
+
+
+def _check_section(data: bytes, at: int, limit: int, new: pikepdf.Pdf,
+                   new_xref: dict[ObjGen, tuple[int, int, int]]) -> int | None:
+    """The cross-reference section at ``at`` (before ``limit``) lists each object once and
+    is not hybrid; returns its /Prev.  A classic table is read from the bytes, strictly (as
+    the standard writes it); a cross-reference stream through qpdf, which must list it."""
+    if data.startswith(b"xref", at):
+        pos = at + 4
+        ranges: list[tuple[int, int]] = []
+        while (trailer := _TRAILER_RE.match(data, pos, limit)) is None:
+            m = _SUBSECTION_RE.match(data, pos, limit)
+            if m is None or len(ranges) > _MAX_SECTIONS:
+                raise _Decline("a cross-reference table not written as the standard writes it")
+            first, count = int(m.group(1)), int(m.group(2))
+            pos = m.end() + 20 * count
+            if pos > limit or _ENTRIES_RE.fullmatch(data, m.end(), pos) is None:
+                raise _Decline("a cross-reference table not written as the standard writes it")
+            ranges.append((first, first + count))
+        _check_disjoint(ranges)
+        stop = data.find(b"startxref", trailer.end(), limit)
+        text = data[trailer.end():stop if stop != -1 else limit]
+        if b"#" in text or b"/XRefStm" in text:
+            raise _Decline("a hybrid file, or a trailer with escaped names")
+        prevs = _PREV_RE.findall(text)
+        if len(prevs) != text.count(b"/Prev") or len(prevs) > 1:
+            raise _Decline("a trailer whose /Prev is not one plain number")
+        return int(prevs[0]) if prevs else None
+    listed = [og for og, (kind, offset, _) in new_xref.items() if kind == 1 and offset == at]
+    if len(listed) != 1:
+        raise _Decline("a cross-reference stream that no table lists")
+    stream = new.get_object(listed[0])
+    if not isinstance(stream, pikepdf.Stream) or stream.stream_dict.get("/Type") != "/XRef":
+        raise _Decline("a cross-reference section that is neither a table nor a stream")
+    info = stream.stream_dict
+    if "/XRefStm" in info:
+        raise _Decline("a hybrid file")
+    index = info.get("/Index", pikepdf.Array([0, info.get("/Size", 0)]))
+    numbers = [int(x) for x in index] if isinstance(index, pikepdf.Array) else []
+    if not numbers or len(numbers) % 2:
+        raise _Decline("a cross-reference stream with an odd /Index")
+    _check_disjoint([(numbers[k], numbers[k] + numbers[k + 1]) for k in range(0, len(numbers), 2)])
+    prev = info.get("/Prev")
+    if prev is not None and not isinstance(prev, int):
+        raise _Decline("a cross-reference stream whose /Prev is not a number")
+    return prev
+
+
+def _check_disjoint(ranges: list[tuple[int, int]]) -> None:
+    """No object number in two of a section's subsections."""
+    ordered = sorted(ranges)
+    if any(a[1] > b[0] for a, b in itertools.pairwise(ordered)):
+        raise _Decline("a cross-reference section lists an object twice")
 
 
 def _check_update_objects_listed(data: bytes, start: int, end: int, table: dict[ObjGen, Any]) -> None:
