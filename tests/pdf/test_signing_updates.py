@@ -1343,3 +1343,22 @@ def test_a_stream_section_listing_an_object_twice_declines(signed):
     with pikepdf.open(io.BytesIO(data)) as doc:
         assert "/Rotate" not in doc.get_object((s.page, 0))  # qpdf took the signed page
     assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+@pytest.mark.parametrize("hidden", [b"/Foo << /Prev %d >>", b"/Foo [ /Prev %d ]"])
+def test_a_prev_no_reader_takes_declines(signed, hidden):
+    # the update's trailer has no /Prev of its own, only a look-alike in a nested
+    # dictionary or an array, and relists the signed revision's objects: qpdf reads one
+    # section, the same objects; pyHanko one revision, which the signature does not cover
+    before = int(re.findall(rb"startxref\s+(\d+)", signed.pdf)[-1])
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        listed = {og[0]: e.offset for og, e in doc.get_xref_table().items() if e.type == 1}
+    relisted = b"".join(b"%d 1\n%010d 00000 n \n" % (n, listed[n]) for n in sorted(listed)
+                        if n not in _Signed(signed.pdf).honest())
+    data = _late_update(signed.pdf, extra=relisted)
+    assert data.count(b"/Prev %d >>" % before) == 1
+    data = data.replace(b"/Prev %d >>" % before, (hidden % before) + b" >>")
+    end = revision_ends(signed.pdf)[-1]
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert "/Prev" not in doc.trailer and not doc.get_warnings()
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}

@@ -178,7 +178,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
                 xref_streams = _check_self_contained(old, xref(i), revision_ends[i], read, lambda: warned(i))
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
-                _check_sections(data, revision_ends[i], revision_ends[i + 1], new, xref(i + 1), sections)
+                _check_sections(data, revision_ends[i], revision_ends[i + 1], old, new, xref(i + 1), sections)
                 try:
                     signed = [(_open(data, revision_ends[j], opened), revision_ends[j], xref(j))
                               for j in range(min(first_signed, i), i + 1)]
@@ -317,30 +317,48 @@ def _occurrences(data: bytes, word: bytes) -> list[int]:
     return found
 
 
-def _check_sections(data: bytes, start: int, end: int, new: pikepdf.Pdf, new_xref: dict[ObjGen, tuple[int, int, int]],
-                    checked: set[int]) -> None:
+def _check_sections(data: bytes, start: int, end: int, old: pikepdf.Pdf, new: pikepdf.Pdf,
+                    new_xref: dict[ObjGen, tuple[int, int, int]], checked: set[int]) -> None:
     """The update (``data[start:end]``) is one cross-reference section of its own, whose
     /Prev is the signed revision's section, and no section on the chain lists an object
     twice or is hybrid (/XRefStm).  qpdf takes the first of two entries for an object in
     one section, pyHanko the last; both follow /Prev, and pyHanko counts revisions by
     sections: an update with two sections, or one that skips the signed revision's, is a
     different history for it than for qpdf.  pyHanko refuses hybrid files.  ``checked``
-    holds the sections of signed revisions already found sound (from earlier steps)."""
+    holds the sections of signed revisions already found sound (from earlier steps).
+
+    The /Prev read from a classic trailer's bytes must be qpdf's (its trailer is the
+    newest section's) for the update's and the signed revision's newest sections: a /Prev
+    only in a string or a nested dictionary would be followed here and not by readers.
+    Further down the chain such a look-alike can only add a section to check (a real /Prev
+    beside it makes two, which declines)."""
     at = _startxref(data, end)
     if not start <= at < end:
         raise _Decline("the update has no cross-reference section of its own")
     prev = _check_section(data, at, end, new, new_xref)
-    if prev != _startxref(data, start):
+    if prev != _startxref(data, start) or prev != _trailer_prev(new):
         raise _Decline("the update's cross-reference section does not continue the signed revision's")
+    newest = True
     for _ in range(_MAX_SECTIONS):
         if prev is None or prev in checked:
             return
         if prev >= start:
             raise _Decline("a signed revision's cross-reference chain runs into a later revision")
         following = _check_section(data, prev, start, new, new_xref)
+        if newest and following != _trailer_prev(old):
+            raise _Decline("a signed revision's /Prev read otherwise than qpdf reads it")
+        newest = False
         checked.add(prev)
         prev = following
     raise _Decline("too many cross-reference sections")
+
+
+def _trailer_prev(pdf: pikepdf.Pdf) -> int | None:
+    """qpdf's /Prev of a revision's newest cross-reference section."""
+    prev = pdf.trailer.get("/Prev")
+    if prev is not None and (not isinstance(prev, int) or isinstance(prev, bool)):
+        raise _Decline("a /Prev that is not a number")
+    return prev
 
 
 def _startxref(data: bytes, end: int) -> int:
