@@ -1219,16 +1219,19 @@ def _signed_after_a_redraw(pki) -> tuple[bytes, int, int]:
 
 
 def _late_update(signed_pdf: bytes, *, extra: bytes = b"", prev: int | None = None,
-                 second: bytes = b"") -> bytes:
-    """An honest late signature, its classic table given ``extra`` subsections, ``prev``
-    as its /Prev (default: the signed revision's section) and ``second`` (a table
-    without its "xref") as a second section chained before it in the same update."""
+                 second: bytes = b"", relist: dict[int, int] | None = None,
+                 trailer_size: int | None = None) -> bytes:
+    """An honest late signature, its classic table given ``extra`` subsections (at its
+    end), the objects ``relist`` names at those offsets (in order), ``prev`` as its /Prev
+    (default: the signed revision's section) and ``second`` (a table without its "xref")
+    as a second section chained before it in the same update."""
     s = _Signed(signed_pdf)
     objects = s.honest(value=_late_signature(s))
     with pikepdf.open(io.BytesIO(signed_pdf)) as doc:
         root, info, size = doc.Root.objgen[0], doc.trailer.Info.objgen[0], int(doc.trailer.Size)
     out, offsets, last = _written(signed_pdf, objects)
-    size = max(size, *(n + 1 for n in objects))
+    offsets = {**(relist or {}), **offsets}
+    size = max(size, *(n + 1 for n in objects)) if trailer_size is None else trailer_size
     prev = last if prev is None else prev
     if second:
         first = len(out)
@@ -1253,7 +1256,7 @@ def test_an_object_listed_twice_in_one_section_declines(pki):
     assert recognise_updates(twice, [end], revision_ends(twice)) == {end: None}
     first = read_pdf(signed_pdf).signatures[0].byte_range
     assert analyse_changes(twice, [first], quick=False)[first].level is None  # pyHanko refuses it
-    once = _late_update(signed_pdf, extra=b"%d 1\n%010d 00000 n \n" % (page, current))
+    once = _late_update(signed_pdf, relist={page: current})
     assert recognise_updates(once, [end], revision_ends(once)) == {end: Additions(ModificationLevel.FORM_FILLING, ("Late",))}
 
 
@@ -1275,9 +1278,8 @@ def test_an_update_whose_prev_skips_the_signed_revision_declines(signed):
     before = int(re.findall(rb"startxref\s+(\d+)", signed.pdf)[-2])
     with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
         listed = {og[0]: e.offset for og, e in doc.get_xref_table().items() if e.type == 1}
-    relisted = b"".join(b"%d 1\n%010d 00000 n \n" % (n, listed[n]) for n in sorted(listed)
-                        if n not in _Signed(signed.pdf).honest())
-    data = _late_update(signed.pdf, extra=relisted, prev=before)
+    relisted = {n: at for n, at in listed.items() if n not in _Signed(signed.pdf).honest()}
+    data = _late_update(signed.pdf, relist=relisted, prev=before)
     assert recognise_updates(data, [ends[-1]], revision_ends(data)) == {ends[-1]: None}
     honest = _late_update(signed.pdf)
     assert isinstance(recognise_updates(honest, [ends[-1]], revision_ends(honest))[ends[-1]], Additions)
@@ -1353,12 +1355,78 @@ def test_a_prev_no_reader_takes_declines(signed, hidden):
     before = int(re.findall(rb"startxref\s+(\d+)", signed.pdf)[-1])
     with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
         listed = {og[0]: e.offset for og, e in doc.get_xref_table().items() if e.type == 1}
-    relisted = b"".join(b"%d 1\n%010d 00000 n \n" % (n, listed[n]) for n in sorted(listed)
-                        if n not in _Signed(signed.pdf).honest())
-    data = _late_update(signed.pdf, extra=relisted)
+    relisted = {n: at for n, at in listed.items() if n not in _Signed(signed.pdf).honest()}
+    data = _late_update(signed.pdf, relist=relisted)
     assert data.count(b"/Prev %d >>" % before) == 1
     data = data.replace(b"/Prev %d >>" % before, (hidden % before) + b" >>")
     end = revision_ends(signed.pdf)[-1]
     with pikepdf.open(io.BytesIO(data)) as doc:
         assert "/Prev" not in doc.trailer and not doc.get_warnings()
     assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+def _sabotaged(data: bytes, old: bytes, new: bytes) -> bytes:
+    assert data.count(old) == 1
+    return data.replace(old, new)
+
+
+def test_an_update_that_frees_an_object_declines(signed):
+    # a number the signed revision never used, freed by the update (in order in its
+    # table): qpdf's table leaves free entries out, pyHanko's policy refuses any freeing
+    with pikepdf.open(io.BytesIO(signed.pdf)) as doc:
+        unused = min(set(range(1, signed.size)) - {og[0] for og in doc.get_xref_table()})
+    data = _late_update(signed.pdf, relist={unused: 0})
+    data = _sabotaged(data, b"\n%d 1\n0000000000 00000 n \n" % unused, b"\n%d 1\n0000000000 00001 f \n" % unused)
+    end = revision_ends(signed.pdf)[-1]
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert not doc.get_warnings()
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+def test_a_new_object_at_another_generation_declines(signed):
+    # the late signature dictionary written as "n 1 obj" (nothing freed before it): pyHanko
+    # calls it an orphaned generation
+    data = _late_update(signed.pdf)
+    sig = signed.size + 1
+    data = _sabotaged(data, b"/V %d 0 R" % sig, b"/V %d 1 R" % sig)
+    data = _sabotaged(data, b"\n%d 0 obj\n" % sig, b"\n%d 1 obj\n" % sig)
+    at = re.search(rb"\n%d 1\n([0-9]{10}) 00000 n \n" % sig, data)
+    data = data[:at.start(1)] + at.group(1) + b" 00001" + data[at.end(1) + 6:]
+    end = revision_ends(signed.pdf)[-1]
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert doc.get_object((signed.size, 0)).V.objgen == (sig, 1) and not doc.get_warnings()
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+@pytest.mark.parametrize("tail", [b"startxref\n%d %%%%EOF\n", b"startxref\n\n%d\n\n%%%%EOF\n"])
+def test_a_closing_startxref_pyhanko_cannot_read_declines(signed, tail):
+    # qpdf reads these last lines; pyHanko's strict reader wants "startxref", the offset and
+    # "%%EOF" on lines of their own
+    data = _late_update(signed.pdf)
+    at = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+    data = _sabotaged(data, b"startxref\n%d\n%%%%EOF\n" % at, tail % at)
+    end = revision_ends(signed.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+def test_a_trailer_with_a_string_declines(signed):
+    # a string may hide "/Prev" or "startxref" from the byte reading of a trailer: any
+    # string there declines, even a harmless one
+    data = _late_update(signed.pdf)
+    data = _sabotaged(data, b" /Prev ", b" /Note (a copy) /Prev ")
+    end = revision_ends(signed.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+def test_an_update_listing_a_signed_cross_reference_stream_again_declines(pki):
+    # same offset, so unchanged for qpdf; "XRef stream objects must not be clobbered" for pyHanko
+    signed_pdf = _sign(pki, _with_object_streams(simple_pdf(["Contract"], title="contract")), "Signature1")
+    with pikepdf.open(io.BytesIO(signed_pdf)) as doc:
+        streams = {og[0]: e.offset for og, e in doc.get_xref_table().items() if e.type == 1
+                   and isinstance(doc.get_object(og), pikepdf.Stream) and doc.get_object(og).stream_dict.get("/Type") == "/XRef"}
+    assert streams
+    end = revision_ends(signed_pdf)[-1]
+    data = _late_update(signed_pdf, relist=dict(list(streams.items())[:1]))
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+    honest = _late_update(signed_pdf)
+    assert isinstance(recognise_updates(honest, [end], revision_ends(honest))[end], Additions)

@@ -77,7 +77,8 @@ _INDIRECT_LENGTH_RE = re.compile(rb"/Length [0-9]+ [0-9]+ R")
 _HEADER_RE = re.compile(rb"[\t\n\r\x0c ]*([0-9]+)[\t\n\r\x0c ]+([0-9]+)[\t\n\r\x0c ]+obj\b")
 # a revision's closing "startxref N %%EOF", and a classic table's parts as the standard
 # writes them (entries of exactly 20 bytes): anything else declines
-_STARTXREF_TAIL_RE = re.compile(rb"startxref[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+%%EOF[\r\n]*\Z")
+# (pyHanko's strict reader reads them line by line: "startxref", the offset, "%%EOF")
+_STARTXREF_TAIL_RE = re.compile(rb"(?<=[\r\n])startxref(?:\r\n|\r|\n)([0-9]+)(?:\r\n|\r|\n)%%EOF(?:\r\n|\r|\n)?\Z")
 _SUBSECTION_RE = re.compile(rb"[\x00\t\n\x0c\r ]*([0-9]+) ([0-9]+)[\x00\t\x0c ]*(?:\r\n|\r|\n)")
 _ENTRIES_RE = re.compile(rb"(?:[0-9]{10} [0-9]{5} [fn](?: \r| \n|\r\n))*")
 _TRAILER_RE = re.compile(rb"[\x00\t\n\x0c\r ]*trailer")
@@ -139,6 +140,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
         return xrefs[j]
     headers: set[tuple[ObjGen, int]] = set()  # (object, offset) found in place before its revision's end
     sections: set[int] = set()  # cross-reference sections of signed revisions checked (see _check_sections)
+    section_streams: set[ObjGen] = set()  # the cross-reference streams among them
     read: dict[tuple[ObjGen, int], tuple[int, bool]] = {}  # see _check_self_contained
     uses: Uses = {}  # see _check_used_only_as
     covered = sorted(set(covered_ends))
@@ -178,7 +180,8 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
                 xref_streams = _check_self_contained(old, xref(i), revision_ends[i], read, lambda: warned(i))
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
-                _check_sections(data, revision_ends[i], revision_ends[i + 1], old, new, xref(i + 1), sections)
+                _check_sections(data, revision_ends[i], revision_ends[i + 1], old, new, xref(i + 1),
+                                sections, section_streams)
                 try:
                     signed = [(_open(data, revision_ends[j], opened), revision_ends[j], xref(j))
                               for j in range(min(first_signed, i), i + 1)]
@@ -318,39 +321,48 @@ def _occurrences(data: bytes, word: bytes) -> list[int]:
 
 
 def _check_sections(data: bytes, start: int, end: int, old: pikepdf.Pdf, new: pikepdf.Pdf,
-                    new_xref: dict[ObjGen, tuple[int, int, int]], checked: set[int]) -> None:
+                    new_xref: dict[ObjGen, tuple[int, int, int]], checked: set[int], streams: set[ObjGen]) -> None:
     """The update (``data[start:end]``) is one cross-reference section of its own, whose
     /Prev is the signed revision's section, and no section on the chain lists an object
-    twice or is hybrid (/XRefStm).  qpdf takes the first of two entries for an object in
-    one section, pyHanko the last; both follow /Prev, and pyHanko counts revisions by
-    sections: an update with two sections, or one that skips the signed revision's, is a
-    different history for it than for qpdf.  pyHanko refuses hybrid files.  ``checked``
-    holds the sections of signed revisions already found sound (from earlier steps).
+    twice, lists it out of order or is hybrid (/XRefStm); the update's own section frees
+    nothing, brings no generation but 0 and does not list the chain's cross-reference
+    streams again.  qpdf takes the first of two entries for an object in one section,
+    pyHanko the last; both follow /Prev, and pyHanko counts revisions by sections, refuses
+    hybrid files, freed objects, new generations and a cross-reference stream listed
+    again: whatever it refuses, this whitelist must leave to it.  ``checked`` holds the
+    sections of signed revisions already found sound (from earlier steps), ``streams``
+    the cross-reference streams among them.
 
     The /Prev read from a classic trailer's bytes must be qpdf's (its trailer is the
-    newest section's) for the update's and the signed revision's newest sections: a /Prev
-    only in a string or a nested dictionary would be followed here and not by readers.
-    Further down the chain such a look-alike can only add a section to check (a real /Prev
-    beside it makes two, which declines)."""
+    newest section's) for the update's and the signed revision's newest sections.  A
+    trailer with a string or a comment declines (either could hold a look-alike /Prev or
+    "startxref"); further down the chain a look-alike in a nested dictionary or array can
+    only add a section to check (a real /Prev beside it makes two, which declines)."""
     at = _startxref(data, end)
     if not start <= at < end:
         raise _Decline("the update has no cross-reference section of its own")
-    prev = _check_section(data, at, end, new, new_xref)
-    if prev != _startxref(data, start) or prev != _trailer_prev(new):
+    update = _check_section(data, at, end, new, new_xref, update=True)
+    if update.prev != _startxref(data, start) or update.prev != _trailer_prev(new):
         raise _Decline("the update's cross-reference section does not continue the signed revision's")
+    prev: int | None = update.prev
     newest = True
     for _ in range(_MAX_SECTIONS):
         if prev is None or prev in checked:
-            return
+            break
         if prev >= start:
             raise _Decline("a signed revision's cross-reference chain runs into a later revision")
-        following = _check_section(data, prev, start, new, new_xref)
-        if newest and following != _trailer_prev(old):
+        section = _check_section(data, prev, start, new, new_xref, update=False)
+        if newest and section.prev != _trailer_prev(old):
             raise _Decline("a signed revision's /Prev read otherwise than qpdf reads it")
         newest = False
         checked.add(prev)
-        prev = following
-    raise _Decline("too many cross-reference sections")
+        if section.stream is not None:
+            streams.add(section.stream)
+        prev = section.prev
+    else:
+        raise _Decline("too many cross-reference sections")
+    if any(first <= number < stop for number, _ in streams for first, stop in update.ranges):
+        raise _Decline("the update lists a cross-reference stream of the signed revision again")
 
 
 def _trailer_prev(pdf: pikepdf.Pdf) -> int | None:
@@ -361,19 +373,28 @@ def _trailer_prev(pdf: pikepdf.Pdf) -> int | None:
     return prev
 
 
+@dataclass(frozen=True)
+class _Section:
+    prev: int | None  # its /Prev
+    ranges: list[tuple[int, int]]  # the object numbers it lists, [first, stop) each
+    stream: ObjGen | None  # the cross-reference stream it is, if not a classic table
+
+
 def _startxref(data: bytes, end: int) -> int:
     """Where the ``startxref`` closing the revision that ends at ``end`` points."""
     m = _STARTXREF_TAIL_RE.search(data, max(0, end - 1024), end)
     if m is None:
-        raise _Decline("a revision that does not end with startxref and %%EOF")
+        raise _Decline("a revision that does not end with startxref, its offset and %%EOF on lines of their own")
     return int(m.group(1))
 
 
 def _check_section(data: bytes, at: int, limit: int, new: pikepdf.Pdf,
-                   new_xref: dict[ObjGen, tuple[int, int, int]]) -> int | None:
-    """The cross-reference section at ``at`` (before ``limit``) lists each object once and
-    is not hybrid; returns its /Prev.  A classic table is read from the bytes, strictly (as
-    the standard writes it); a cross-reference stream through qpdf, which must list it."""
+                   new_xref: dict[ObjGen, tuple[int, int, int]], *, update: bool) -> _Section:
+    """The cross-reference section at ``at`` (before ``limit``) lists each object once, in
+    order, and is not hybrid; for the ``update``'s section, it also frees nothing (but
+    object 0) and lists generation 0 only.  A classic table is read from the bytes,
+    strictly (as the standard writes it); a cross-reference stream through qpdf, which
+    must list it."""
     if data.startswith(b"xref", at):
         pos = at + 4
         ranges: list[tuple[int, int]] = []
@@ -385,16 +406,23 @@ def _check_section(data: bytes, at: int, limit: int, new: pikepdf.Pdf,
             pos = m.end() + 20 * count
             if pos > limit or _ENTRIES_RE.fullmatch(data, m.end(), pos) is None:
                 raise _Decline("a cross-reference table not written as the standard writes it")
+            if update:
+                for k, entry in enumerate(range(m.end(), pos, 20)):
+                    row = data[entry:entry + 18]
+                    if row != (b"0000000000 65535 f" if first + k == 0 else row[:10] + b" 00000 n"):
+                        raise _Decline("the update frees an object or uses a generation but 0")
             ranges.append((first, first + count))
-        _check_disjoint(ranges)
+        _check_ascending(ranges)
         stop = data.find(b"startxref", trailer.end(), limit)
-        text = data[trailer.end():stop if stop != -1 else limit]
-        if b"#" in text or b"/XRefStm" in text:
-            raise _Decline("a hybrid file, or a trailer with escaped names")
+        if stop == -1 or data[stop - 1:stop] not in (b"\r", b"\n"):
+            raise _Decline("a trailer that is not followed by startxref on a line of its own")
+        text = data[trailer.end():stop]
+        if any(mark in text for mark in (b"#", b"(", b"%", b"/XRefStm")):
+            raise _Decline("a hybrid file, or a trailer with strings, comments or escaped names")
         prevs = _PREV_RE.findall(text)
         if len(prevs) != text.count(b"/Prev") or len(prevs) > 1:
             raise _Decline("a trailer whose /Prev is not one plain number")
-        return int(prevs[0]) if prevs else None
+        return _Section(int(prevs[0]) if prevs else None, ranges, None)
     listed = [og for og, (kind, offset, _) in new_xref.items() if kind == 1 and offset == at]
     if len(listed) != 1:
         raise _Decline("a cross-reference stream that no table lists")
@@ -408,18 +436,36 @@ def _check_section(data: bytes, at: int, limit: int, new: pikepdf.Pdf,
     numbers = [int(x) for x in index] if isinstance(index, pikepdf.Array) else []
     if not numbers or len(numbers) % 2:
         raise _Decline("a cross-reference stream with an odd /Index")
-    _check_disjoint([(numbers[k], numbers[k] + numbers[k + 1]) for k in range(0, len(numbers), 2)])
+    ranges = [(numbers[k], numbers[k] + numbers[k + 1]) for k in range(0, len(numbers), 2)]
+    _check_ascending(ranges)
+    if update:
+        _check_stream_rows(stream, [n for first, stop in ranges for n in range(first, stop)])
     prev = info.get("/Prev")
-    if prev is not None and not isinstance(prev, int):
+    if prev is not None and (not isinstance(prev, int) or isinstance(prev, bool)):
         raise _Decline("a cross-reference stream whose /Prev is not a number")
-    return prev
+    return _Section(prev, ranges, listed[0])
 
 
-def _check_disjoint(ranges: list[tuple[int, int]]) -> None:
-    """No object number in two of a section's subsections."""
-    ordered = sorted(ranges)
-    if any(a[1] > b[0] for a, b in itertools.pairwise(ordered)):
-        raise _Decline("a cross-reference section lists an object twice")
+def _check_stream_rows(stream: Any, numbers: list[int]) -> None:
+    """The rows of an update's cross-reference stream free nothing (but object 0) and
+    give objects in the file generation 0."""
+    widths = [int(w) for w in stream.stream_dict.get("/W", [])]
+    rows = stream.read_bytes()
+    if len(widths) != 3 or min(widths) < 0 or sum(widths) == 0 or len(rows) != sum(widths) * len(numbers):
+        raise _Decline("a cross-reference stream qpdf tolerated")
+    w0, w1, w2 = widths
+    for number, at in zip(numbers, range(0, len(rows), sum(widths)), strict=True):
+        kind = int.from_bytes(rows[at:at + w0], "big") if w0 else 1
+        third = int.from_bytes(rows[at + w0 + w1:at + w0 + w1 + w2], "big")
+        if (kind == 0 and number != 0) or (kind == 1 and third != 0) or kind not in (0, 1, 2):
+            raise _Decline("the update frees an object or uses a generation but 0")
+
+
+def _check_ascending(ranges: list[tuple[int, int]]) -> None:
+    """A section's subsections in ascending order, none listing an object another does
+    (pyHanko asserts the order of a stream's /Index)."""
+    if any(a[1] > b[0] for a, b in itertools.pairwise(ranges)):
+        raise _Decline("a cross-reference section lists an object twice or out of order")
 
 
 def _check_update_objects_listed(data: bytes, start: int, end: int, table: dict[ObjGen, Any]) -> None:
