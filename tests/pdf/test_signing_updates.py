@@ -1430,3 +1430,65 @@ def test_an_update_listing_a_signed_cross_reference_stream_again_declines(pki):
     assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
     honest = _late_update(signed_pdf)
     assert isinstance(recognise_updates(honest, [end], revision_ends(honest))[end], Additions)
+
+
+def _pre_signing_oddities() -> dict[str, bytes]:
+    """Documents qpdf reads without a warning whose cross-reference sections pyHanko's
+    strict reader refuses (before anything is signed)."""
+    base = simple_pdf(["Contract"], title="contract")
+    assert b"/Size 8" in base and b"\n7 0 obj\n" in base
+    at = base.index(b"\n7 0 obj\n") + 1
+    small = base.replace(b"/Size 8", b"/Size 6")
+    big = base.replace(b"/Size 8", b"/Size 58")
+    info = {2: b"<< /Title (contract) /Producer (a) >>"}
+    grown = _update(big, info)
+    return {
+        "entries beyond the section's /Size": small + _update(small, info)[len(small):].replace(b"/Size 6", b"/Size 8"),
+        "generation 1 never freed": base.replace(b"/F1 7 0 R", b"/F1 7 1 R").replace(b"\n7 0 obj\n", b"\n7 1 obj\n")
+                                        .replace(b"%010d 00000 n" % at, b"%010d 00001 n" % at),
+        "an object freed, then listed again": _update(_update(base, info, free=(5,)), {5: b"[ ]"}),
+        "/Size going down": big + grown[len(big):].replace(b"/Size 58", b"/Size 8"),
+    }
+
+
+@pytest.mark.parametrize("oddity", list(_pre_signing_oddities()))
+def test_a_signed_revision_pyhanko_cannot_read_declines(pki, oddity):
+    # pyHanko checks frees, generations and sizes across every section of the file, the
+    # signed revision's too: it cannot read these files, so the recogniser must not pass them
+    pre = _pre_signing_oddities()[oddity]
+    with pikepdf.open(io.BytesIO(pre)) as doc:
+        assert not doc.get_warnings()
+    signed_pdf = _sign(pki, pre, "Signature1")
+    data = _late_update(signed_pdf)
+    end = revision_ends(signed_pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+    first = read_pdf(signed_pdf).signatures[0].byte_range
+    assert isinstance(analyse_changes(data, [first], quick=False)[first], str)  # pyHanko: could not be read
+
+
+def test_an_object_stream_holding_a_number_twice_declines(signed):
+    # the update's object stream holds the page twice: the entry names the first copy
+    # (rotated), qpdf reads the last (as signed); pyHanko, poppler and Ghostscript the first
+    s = signed
+    objects = s.honest(value=_late_signature(s))
+    field = objects.pop(s.size)
+    holder = s.size + 2
+    parts = [(s.size, field), (s.page, s.page_text.replace(b"/MediaBox", b"/Rotate 180 /MediaBox", 1)), (s.page, s.page_text)]
+    head, body = b"", b""
+    for number, text in parts:
+        head += b"%d %d " % (number, len(body))
+        body += text + b" "
+    objects[holder] = b"<< /Type /ObjStm /N 3 /First %d /Length %d >>\nstream\n" % (len(head), len(head + body)) + head + body + b"\nendstream"
+    data = _xref_stream_update(s.pdf, objects, {s.size: (holder, 0), s.page: (holder, 1)})
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert "/Rotate" not in doc.get_object((s.page, 0)) and not doc.get_warnings()
+    end = revision_ends(s.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+def test_padding_pyhanko_does_not_read_past_declines(signed):
+    # pyHanko looks for %%EOF in the file's last 1024 bytes only
+    data = _late_update(signed.pdf) + b"\0" * 1100
+    end = revision_ends(signed.pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+    assert isinstance(recognise_updates(data[:-1100], [end], revision_ends(data[:-1100]))[end], Additions)

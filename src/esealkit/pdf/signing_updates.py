@@ -83,6 +83,7 @@ _SUBSECTION_RE = re.compile(rb"[\x00\t\n\x0c\r ]*([0-9]+) ([0-9]+)[\x00\t\x0c ]*
 _ENTRIES_RE = re.compile(rb"(?:[0-9]{10} [0-9]{5} [fn](?: \r| \n|\r\n))*")
 _TRAILER_RE = re.compile(rb"[\x00\t\n\x0c\r ]*trailer")
 # /Prev with a direct number (an indirect one, "n g R", is no match: then the count differs)
+_SIZE_RE = re.compile(rb"/Size[\x00\t\n\x0c\r ]+([0-9]+)(?![0-9]|[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R)")
 _PREV_RE = re.compile(rb"/Prev[\x00\t\n\x0c\r ]+([0-9]+)(?![0-9]|[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R)")
 _MAX_SECTIONS = 1_000
 
@@ -182,6 +183,8 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
                 _check_sections(data, revision_ends[i], revision_ends[i + 1], old, new, xref(i + 1),
                                 sections, section_streams)
+                _check_object_streams(old, table(i))
+                _check_object_streams(new, table(i + 1))
                 try:
                     signed = [(_open(data, revision_ends[j], opened), revision_ends[j], xref(j))
                               for j in range(min(first_signed, i), i + 1)]
@@ -196,6 +199,9 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
                 steps[i] = None
         return steps[i]
 
+    if not revision_ends or len(data) - revision_ends[-1] > 512:
+        # pyHanko looks for the last %%EOF in the file's last 1024 bytes only
+        return {end: None for end in covered}
     try:
         for end in covered:  # shortest first: see the header check in step()
             if end not in revision_ends or end == revision_ends[-1]:
@@ -341,24 +347,30 @@ def _check_sections(data: bytes, start: int, end: int, old: pikepdf.Pdf, new: pi
     at = _startxref(data, end)
     if not start <= at < end:
         raise _Decline("the update has no cross-reference section of its own")
-    update = _check_section(data, at, end, new, new_xref, update=True)
+    update = _check_section(data, at, end, new, new_xref)
     if update.prev != _startxref(data, start) or update.prev != _trailer_prev(new):
         raise _Decline("the update's cross-reference section does not continue the signed revision's")
     prev: int | None = update.prev
     newest = True
+    newer, size = list(update.ranges), update.size  # what the sections after the one at hand list
     for _ in range(_MAX_SECTIONS):
         if prev is None or prev in checked:
             break
         if prev >= start:
             raise _Decline("a signed revision's cross-reference chain runs into a later revision")
-        section = _check_section(data, prev, start, new, new_xref, update=False)
+        section = _check_section(data, prev, start, new, new_xref)
         if newest and section.prev != _trailer_prev(old):
             raise _Decline("a signed revision's /Prev read otherwise than qpdf reads it")
+        if section.size > size:
+            raise _Decline("a cross-reference section with a larger /Size than a later one")
+        if section.stream is not None:
+            if any(first <= section.stream[0] < stop for first, stop in newer):
+                raise _Decline("a cross-reference stream listed again by a later section")
+            streams.add(section.stream)
         newest = False
         checked.add(prev)
-        if section.stream is not None:
-            streams.add(section.stream)
-        prev = section.prev
+        newer += section.ranges
+        size, prev = section.size, section.prev
     else:
         raise _Decline("too many cross-reference sections")
     if any(first <= number < stop for number, _ in streams for first, stop in update.ranges):
@@ -373,9 +385,35 @@ def _trailer_prev(pdf: pikepdf.Pdf) -> int | None:
     return prev
 
 
+def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
+    """Every object stream a revision takes objects from lists each object number once,
+    and at the index its cross-reference entry gives, the object that entry is for.  qpdf
+    reads the last object of a number in a stream whatever the index says; pyHanko,
+    poppler and Ghostscript read the one at the index: with a number twice, each reader
+    shows a different object."""
+    by_stream: dict[int, list[tuple[int, int]]] = {}
+    for (number, _), entry in table.items():
+        if entry.type == 2:
+            by_stream.setdefault(entry.obj_stream_number, []).append((entry.obj_stream_index, number))
+    for stream_number, entries in by_stream.items():
+        stream = pdf.get_object((stream_number, 0))
+        count, first = stream.stream_dict.get("/N"), stream.stream_dict.get("/First")
+        if not isinstance(count, int) or not isinstance(first, int) or not 0 <= count <= _MAX_ITEMS:
+            raise _Decline("an object stream without a plain /N and /First")
+        header = bytes(stream.read_bytes())[:first].split()
+        if len(header) < 2 * count or not all(token.isdigit() for token in header[:2 * count]):
+            raise _Decline("an object stream whose header qpdf tolerated")
+        numbers = [int(token) for token in header[0:2 * count:2]]
+        if len(set(numbers)) != len(numbers):
+            raise _Decline("an object stream that holds an object number twice")
+        if any(index >= count or numbers[index] != number for index, number in entries):
+            raise _Decline("an object stream entry that names another object than its index holds")
+
+
 @dataclass(frozen=True)
 class _Section:
     prev: int | None  # its /Prev
+    size: int  # its /Size
     ranges: list[tuple[int, int]]  # the object numbers it lists, [first, stop) each
     stream: ObjGen | None  # the cross-reference stream it is, if not a classic table
 
@@ -389,12 +427,13 @@ def _startxref(data: bytes, end: int) -> int:
 
 
 def _check_section(data: bytes, at: int, limit: int, new: pikepdf.Pdf,
-                   new_xref: dict[ObjGen, tuple[int, int, int]], *, update: bool) -> _Section:
+                   new_xref: dict[ObjGen, tuple[int, int, int]]) -> _Section:
     """The cross-reference section at ``at`` (before ``limit``) lists each object once, in
-    order, and is not hybrid; for the ``update``'s section, it also frees nothing (but
-    object 0) and lists generation 0 only.  A classic table is read from the bytes,
-    strictly (as the standard writes it); a cross-reference stream through qpdf, which
-    must list it."""
+    order, below its /Size, frees nothing (but object 0), lists generation 0 only and is
+    not hybrid (pyHanko's strict reader checks frees, generations and sizes across the
+    whole file; a document that freed objects before it was signed is left to it).  A
+    classic table is read from the bytes, strictly (as the standard writes it); a
+    cross-reference stream through qpdf, which must list it."""
     if data.startswith(b"xref", at):
         pos = at + 4
         ranges: list[tuple[int, int]] = []
@@ -406,11 +445,10 @@ def _check_section(data: bytes, at: int, limit: int, new: pikepdf.Pdf,
             pos = m.end() + 20 * count
             if pos > limit or _ENTRIES_RE.fullmatch(data, m.end(), pos) is None:
                 raise _Decline("a cross-reference table not written as the standard writes it")
-            if update:
-                for k, entry in enumerate(range(m.end(), pos, 20)):
-                    row = data[entry:entry + 18]
-                    if row != (b"0000000000 65535 f" if first + k == 0 else row[:10] + b" 00000 n"):
-                        raise _Decline("the update frees an object or uses a generation but 0")
+            for k, entry in enumerate(range(m.end(), pos, 20)):
+                row = data[entry:entry + 18]
+                if row != (b"0000000000 65535 f" if first + k == 0 else row[:10] + b" 00000 n"):
+                    raise _Decline("a cross-reference section frees an object or uses a generation but 0")
             ranges.append((first, first + count))
         _check_ascending(ranges)
         stop = data.find(b"startxref", trailer.end(), limit)
@@ -419,10 +457,10 @@ def _check_section(data: bytes, at: int, limit: int, new: pikepdf.Pdf,
         text = data[trailer.end():stop]
         if any(mark in text for mark in (b"#", b"(", b"%", b"/XRefStm")):
             raise _Decline("a hybrid file, or a trailer with strings, comments or escaped names")
-        prevs = _PREV_RE.findall(text)
-        if len(prevs) != text.count(b"/Prev") or len(prevs) > 1:
-            raise _Decline("a trailer whose /Prev is not one plain number")
-        return _Section(int(prevs[0]) if prevs else None, ranges, None)
+        prevs, sizes = _PREV_RE.findall(text), _SIZE_RE.findall(text)
+        if len(prevs) != text.count(b"/Prev") or len(prevs) > 1 or len(sizes) != 1 or text.count(b"/Size") != 1:
+            raise _Decline("a trailer whose /Prev or /Size is not one plain number")
+        return _Section(int(prevs[0]) if prevs else None, _below_size(ranges, int(sizes[0])), ranges, None)
     listed = [og for og, (kind, offset, _) in new_xref.items() if kind == 1 and offset == at]
     if len(listed) != 1:
         raise _Decline("a cross-reference stream that no table lists")
@@ -438,17 +476,23 @@ def _check_section(data: bytes, at: int, limit: int, new: pikepdf.Pdf,
         raise _Decline("a cross-reference stream with an odd /Index")
     ranges = [(numbers[k], numbers[k] + numbers[k + 1]) for k in range(0, len(numbers), 2)]
     _check_ascending(ranges)
-    if update:
-        _check_stream_rows(stream, [n for first, stop in ranges for n in range(first, stop)])
-    prev = info.get("/Prev")
-    if prev is not None and (not isinstance(prev, int) or isinstance(prev, bool)):
-        raise _Decline("a cross-reference stream whose /Prev is not a number")
-    return _Section(prev, ranges, listed[0])
+    _check_stream_rows(stream, [n for first, stop in ranges for n in range(first, stop)])
+    prev, size = info.get("/Prev"), info.get("/Size")
+    if (prev is not None and (not isinstance(prev, int) or isinstance(prev, bool))) or \
+            not isinstance(size, int) or isinstance(size, bool):
+        raise _Decline("a cross-reference stream whose /Prev or /Size is not a number")
+    return _Section(prev, _below_size(ranges, size), ranges, listed[0])
+
+
+def _below_size(ranges: list[tuple[int, int]], size: int) -> int:
+    if any(stop > size for _, stop in ranges):
+        raise _Decline("a cross-reference section lists objects beyond its /Size")
+    return size
 
 
 def _check_stream_rows(stream: Any, numbers: list[int]) -> None:
-    """The rows of an update's cross-reference stream free nothing (but object 0) and
-    give objects in the file generation 0."""
+    """The rows of a cross-reference stream free nothing (but object 0) and give objects
+    in the file generation 0."""
     widths = [int(w) for w in stream.stream_dict.get("/W", [])]
     rows = stream.read_bytes()
     if len(widths) != 3 or min(widths) < 0 or sum(widths) == 0 or len(rows) != sum(widths) * len(numbers):
@@ -458,7 +502,7 @@ def _check_stream_rows(stream: Any, numbers: list[int]) -> None:
         kind = int.from_bytes(rows[at:at + w0], "big") if w0 else 1
         third = int.from_bytes(rows[at + w0 + w1:at + w0 + w1 + w2], "big")
         if (kind == 0 and number != 0) or (kind == 1 and third != 0) or kind not in (0, 1, 2):
-            raise _Decline("the update frees an object or uses a generation but 0")
+            raise _Decline("a cross-reference stream frees an object or uses a generation but 0")
 
 
 def _check_ascending(ranges: list[tuple[int, int]]) -> None:
