@@ -1492,3 +1492,28 @@ def test_padding_pyhanko_does_not_read_past_declines(signed):
     end = revision_ends(signed.pdf)[-1]
     assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
     assert isinstance(recognise_updates(data[:-1100], [end], revision_ends(data[:-1100]))[end], Additions)
+
+
+def test_an_object_stream_object_cut_short_declines(pki):
+    # before signing, the page draws with /GS0 X 0 R, X compressed as "INFO 0 R" cut after
+    # INFO by the next object's offset: for qpdf X is a number, for pyHanko and poppler a
+    # reference to Info; the update rewrites Info as << /CA 0 /ca 0 >>
+    base = simple_pdf(["Amount: 1000 CNY"], title="contract")
+    page = _first_page(base)
+    x, y, holder = page.size, page.size + 1, page.size + 2
+    cut = len(b"%d" % page.info)
+    head = b"%d 0 %d %d " % (x, y, cut)
+    body = head + b"%d 0 R\n" % page.info
+    drawn = b"q /GS0 gs " + page.drawing + b" Q"
+    assert b"/Resources <<" in page.text
+    unsigned = _xref_stream_update(base, {
+        holder: b"<< /Type /ObjStm /N 2 /First %d /Length %d >>\nstream\n%s\nendstream" % (len(head), len(body), body),
+        page.number: page.text.replace(b"/Resources <<", b"/Resources << /ExtGState << /GS0 %d 0 R >>" % x, 1),
+        page.contents: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawn), drawn)}, {x: (holder, 0), y: (holder, 1)})
+    with pikepdf.open(io.BytesIO(unsigned)) as doc:
+        assert doc.get_object((x, 0)) == page.info and not doc.get_warnings()  # qpdf: a number
+    signed_pdf = _sign(pki, unsigned, "Signature1")
+    s = _Signed(signed_pdf)
+    data = _update(signed_pdf, {**s.honest(value=_late_signature(s)), page.info: b"<< /Title (contract) /CA 0 /ca 0 >>"})
+    end = revision_ends(signed_pdf)[-1]
+    assert recognise_updates(data, [end], revision_ends(data)) == {end: None}

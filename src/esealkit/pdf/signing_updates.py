@@ -69,6 +69,9 @@ _SERIALISED_REFERENCE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+[0-
 _WHITESPACE = frozenset(b"\x00\t\n\x0c\r ")
 # "n g R" as qpdf reads it (signs, leading zeros, comments between); in the update's text
 _ANY_REFERENCE_RE = re.compile(rb"(?<![0-9.])[+-]?([0-9]+)%s[+-]?([0-9]+)%sR(?![A-Za-z0-9])" % (_SEPARATOR, _SEPARATOR))
+# an object stream's object made of one or two numbers, and a reference starting there
+_NUMBERS_ONLY_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+(?:%s[+-]?[0-9]+)?(?:%s)?" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
+_REFERENCE_AHEAD_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+%s[+-]?[0-9]+%sR(?![A-Za-z0-9])" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
 _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
 _OBJ_BEFORE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+\Z")
 # a stream dictionary's /Length given as a reference, as qpdf writes it (also found in a
@@ -408,6 +411,19 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
             raise _Decline("an object stream that holds an object number twice")
         if any(index >= count or numbers[index] != number for index, number in entries):
             raise _Decline("an object stream entry that names another object than its index holds")
+        _check_not_cut(bytes(stream.read_bytes()), first, [int(token) for token in header[1:2 * count:2]])
+
+
+def _check_not_cut(decoded: bytes, first: int, offsets: list[int]) -> None:
+    """No object of an object stream is a number that the next object's bytes would make
+    a reference: qpdf reads each object only up to the next one's offset ("5" of
+    "5 0 R", a number), pyHanko and poppler read on (a reference)."""
+    starts = [first + offset for offset in offsets]
+    if starts != sorted(starts) or (starts and starts[-1] > len(decoded)):
+        raise _Decline("an object stream whose offsets are out of order")
+    for start, stop in zip(starts, [*starts[1:], len(decoded)], strict=True):
+        if _NUMBERS_ONLY_RE.fullmatch(decoded, start, stop) and _REFERENCE_AHEAD_RE.match(decoded, start):
+            raise _Decline("an object stream object cut short by the next one's offset")
 
 
 @dataclass(frozen=True)
