@@ -1494,16 +1494,18 @@ def test_padding_pyhanko_does_not_read_past_declines(signed):
     assert isinstance(recognise_updates(data[:-1100], [end], revision_ends(data[:-1100]))[end], Additions)
 
 
-def test_an_object_stream_object_cut_short_declines(pki):
+@pytest.mark.parametrize("spelling", [b"%d 0 R\n", b"%d 0 R1\n", b"%d\x0b0 R\n", b"%d 0\x0bR\n"])
+def test_an_object_stream_object_cut_short_declines(pki, spelling):
     # before signing, the page draws with /GS0 X 0 R, X compressed as "INFO 0 R" cut after
     # INFO by the next object's offset: for qpdf X is a number, for pyHanko and poppler a
-    # reference to Info; the update rewrites Info as << /CA 0 /ca 0 >>
+    # reference to Info; the update rewrites Info as << /CA 0 /ca 0 >>.  pyHanko also takes
+    # "R" followed by a digit, and a vertical tab as whitespace
     base = simple_pdf(["Amount: 1000 CNY"], title="contract")
     page = _first_page(base)
     x, y, holder = page.size, page.size + 1, page.size + 2
     cut = len(b"%d" % page.info)
     head = b"%d 0 %d %d " % (x, y, cut)
-    body = head + b"%d 0 R\n" % page.info
+    body = head + spelling % page.info
     drawn = b"q /GS0 gs " + page.drawing + b" Q"
     assert b"/Resources <<" in page.text
     unsigned = _xref_stream_update(base, {

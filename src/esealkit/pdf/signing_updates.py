@@ -45,7 +45,7 @@ Uses = dict[int, dict[int, list[ObjGen]]]
 Signed = tuple[list[tuple[pikepdf.Pdf, int, dict[ObjGen, tuple[int, int, int]]]], Uses, Callable[[int], set[int]]]
 
 # PDF whitespace and comments, as they may stand between the tokens of "n g R"
-_SEPARATOR = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)+"
+_SEPARATOR = rb"(?:[\x00\t\n\x0b\x0c\r ]|%[^\r\n]*)+"  # \x0b: pyHanko's \s takes it
 _MAX_DEPTH = 32
 _MAX_FIELDS = 10_000
 _LEAF_TYPES = (pikepdf.ObjectType.string, pikepdf.ObjectType.name_)
@@ -68,10 +68,10 @@ _HEX_STRING_RE = re.compile(rb"<[0-9A-Fa-f\x00\t\n\x0c\r ]*>")
 _SERIALISED_REFERENCE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R")
 _WHITESPACE = frozenset(b"\x00\t\n\x0c\r ")
 # "n g R" as qpdf reads it (signs, leading zeros, comments between); in the update's text
-_ANY_REFERENCE_RE = re.compile(rb"(?<![0-9.])[+-]?([0-9]+)%s[+-]?([0-9]+)%sR(?![A-Za-z0-9])" % (_SEPARATOR, _SEPARATOR))
+_ANY_REFERENCE_RE = re.compile(rb"(?<![0-9.])[+-]?([0-9]+)%s[+-]?([0-9]+)%sR(?![A-Za-z])" % (_SEPARATOR, _SEPARATOR))
 # an object stream's object made of one or two numbers, and a reference starting there
 _NUMBERS_ONLY_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+(?:%s[+-]?[0-9]+)?(?:%s)?" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
-_REFERENCE_AHEAD_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+%s[+-]?[0-9]+%sR(?![A-Za-z0-9])" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
+_REFERENCE_AHEAD_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+%s[+-]?[0-9]+%sR(?![A-Za-z])" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
 _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
 _OBJ_BEFORE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+\Z")
 # a stream dictionary's /Length given as a reference, as qpdf writes it (also found in a
@@ -403,7 +403,10 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
         count, first = stream.stream_dict.get("/N"), stream.stream_dict.get("/First")
         if not isinstance(count, int) or not isinstance(first, int) or not 0 <= count <= _MAX_ITEMS:
             raise _Decline("an object stream without a plain /N and /First")
-        header = bytes(stream.read_bytes())[:first].split()
+        decoded = bytes(stream.read_bytes())
+        if b"\x0b" in decoded:
+            raise _Decline("an object stream with a vertical tab (whitespace to qpdf, not to pyHanko)")
+        header = decoded[:first].split()
         if len(header) < 2 * count or not all(token.isdigit() for token in header[:2 * count]):
             raise _Decline("an object stream whose header qpdf tolerated")
         numbers = [int(token) for token in header[0:2 * count:2]]
@@ -411,7 +414,7 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
             raise _Decline("an object stream that holds an object number twice")
         if any(index >= count or numbers[index] != number for index, number in entries):
             raise _Decline("an object stream entry that names another object than its index holds")
-        _check_not_cut(bytes(stream.read_bytes()), first, [int(token) for token in header[1:2 * count:2]])
+        _check_not_cut(decoded, first, [int(token) for token in header[1:2 * count:2]])
 
 
 def _check_not_cut(decoded: bytes, first: int, offsets: list[int]) -> None:
@@ -896,7 +899,7 @@ def _reference_starts(data: bytes, end: int, objects: Collection[ObjGen]) -> lis
         generations.setdefault(number, []).append(generation)
     if not generations:
         return []
-    candidates = re.compile(rb"(?:%s)(?=[\x00\t\n\x0c\r %%])" % b"|".join(b"%d" % n for n in sorted(generations)))
+    candidates = re.compile(rb"(?:%s)(?=[\x00\t\n\x0b\x0c\r %%])" % b"|".join(b"%d" % n for n in sorted(generations)))
     rests = {g: re.compile(rb"%s[+-]?0*%s%sR" % (_SEPARATOR, b"%d" % g if g >= 0 else rb"([0-9]+)", _SEPARATOR))
              for gens in generations.values() for g in gens}
     starts: list[tuple[int, ObjGen]] = []
