@@ -14,7 +14,9 @@ shapes here costs a few milliseconds at most.
 This is a whitelist in front of pyHanko's analysis, not a second analysis: anything not
 exactly these shapes (a certified document, any other changed, added or deleted object, a
 field with kids or a lock, a DSS changed otherwise than by appending, an object number
-that an older object already referred to) is left to pyHanko.  The recogniser may decline
+that an older object already referred to) is left to pyHanko, and so is any file whose
+structure qpdf and pyHanko's strict reader could read differently (cross-reference
+sections and object streams: see :func:`_check_sections`, :func:`_check_object_streams`).  The recogniser may decline
 what pyHanko accepts; it must never accept what pyHanko refuses — the tests run both on
 every shape they generate.  It also recognises the plainest refusal, a page's content
 redrawn.
@@ -85,7 +87,8 @@ _STARTXREF_TAIL_RE = re.compile(rb"(?<=[\r\n])startxref(?:\r\n|\r|\n)([0-9]+)(?:
 _SUBSECTION_RE = re.compile(rb"[\x00\t\n\x0c\r ]*([0-9]+) ([0-9]+)[\x00\t\x0c ]*(?:\r\n|\r|\n)")
 _ENTRIES_RE = re.compile(rb"(?:[0-9]{10} [0-9]{5} [fn](?: \r| \n|\r\n))*")
 _TRAILER_RE = re.compile(rb"[\x00\t\n\x0c\r ]*trailer")
-# /Prev with a direct number (an indirect one, "n g R", is no match: then the count differs)
+# /Size and /Prev with a direct number (an indirect one, "n g R", is no match: then the
+# count of the key differs, which declines)
 _SIZE_RE = re.compile(rb"/Size[\x00\t\n\x0c\r ]+([0-9]+)(?![0-9]|[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R)")
 _PREV_RE = re.compile(rb"/Prev[\x00\t\n\x0c\r ]+([0-9]+)(?![0-9]|[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R)")
 _MAX_SECTIONS = 1_000
@@ -332,15 +335,15 @@ def _occurrences(data: bytes, word: bytes) -> list[int]:
 def _check_sections(data: bytes, start: int, end: int, old: pikepdf.Pdf, new: pikepdf.Pdf,
                     new_xref: dict[ObjGen, tuple[int, int, int]], checked: set[int], streams: set[ObjGen]) -> None:
     """The update (``data[start:end]``) is one cross-reference section of its own, whose
-    /Prev is the signed revision's section, and no section on the chain lists an object
-    twice, lists it out of order or is hybrid (/XRefStm); the update's own section frees
-    nothing, brings no generation but 0 and does not list the chain's cross-reference
-    streams again.  qpdf takes the first of two entries for an object in one section,
-    pyHanko the last; both follow /Prev, and pyHanko counts revisions by sections, refuses
-    hybrid files, freed objects, new generations and a cross-reference stream listed
-    again: whatever it refuses, this whitelist must leave to it.  ``checked`` holds the
-    sections of signed revisions already found sound (from earlier steps), ``streams``
-    the cross-reference streams among them.
+    /Prev is the signed revision's section, and every section on the chain is one
+    pyHanko's strict reader reads as qpdf does (see :func:`_check_section`), no /Size
+    grows going back, and no section lists an older cross-reference stream again.  qpdf
+    takes the first of two entries for an object in one section, pyHanko the last; both
+    follow /Prev, and pyHanko counts revisions by sections and refuses hybrid files, freed
+    objects, new generations and a cross-reference stream listed again: whatever it
+    refuses, this whitelist must leave to it.  ``checked`` holds the sections of signed
+    revisions already found sound (from earlier steps), ``streams`` the cross-reference
+    streams among them.
 
     The /Prev read from a classic trailer's bytes must be qpdf's (its trailer is the
     newest section's) for the update's and the signed revision's newest sections.  A
