@@ -1519,3 +1519,26 @@ def test_an_object_stream_object_cut_short_declines(pki, spelling):
     data = _update(signed_pdf, {**s.honest(value=_late_signature(s)), page.info: b"<< /Title (contract) /CA 0 /ca 0 >>"})
     end = revision_ends(signed_pdf)[-1]
     assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
+
+
+def test_an_object_stream_whose_first_cuts_its_header_declines(pki):
+    # the header "X 0 Y 2" with /First right after it, the object data beginning "00 ...":
+    # poppler reads Y at offset 2 (<< /GS0 INFO 0 R >>), qpdf and pyHanko at 200 (a harmless
+    # state); the update rewrites Info as << /CA 0 /ca 0 >> and poppler draws a blank page
+    base = simple_pdf(["Amount: 1000 CNY"], title="contract")
+    page = _first_page(base)
+    x, y, holder = page.size, page.size + 1, page.size + 2
+    head = b"%d 0 %d 2" % (x, y)
+    data = head + (b"00 << /GS0 %d 0 R >>" % page.info).ljust(200) + b"<< /GS0 << /CA 1 >> >>"
+    drawn = b"q /GS0 gs " + page.drawing + b" Q"
+    unsigned = _xref_stream_update(base, {
+        holder: b"<< /Type /ObjStm /N 2 /First %d /Length %d >>\nstream\n%s\nendstream" % (len(head), len(data), data),
+        page.number: page.text.replace(b"/Resources <<", b"/Resources << /ExtGState %d 0 R" % y, 1),
+        page.contents: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawn), drawn)}, {x: (holder, 0), y: (holder, 1)})
+    with pikepdf.open(io.BytesIO(unsigned)) as doc:
+        assert "/CA" in doc.get_object((y, 0)).GS0 and not doc.get_warnings()  # qpdf: offset 200
+    signed_pdf = _sign(pki, unsigned, "Signature1")
+    s = _Signed(signed_pdf)
+    update = _update(signed_pdf, {**s.honest(value=_late_signature(s)), page.info: b"<< /Title (contract) /CA 0 /ca 0 >>"})
+    end = revision_ends(signed_pdf)[-1]
+    assert recognise_updates(update, [end], revision_ends(update)) == {end: None}

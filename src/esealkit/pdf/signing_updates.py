@@ -409,6 +409,10 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
         decoded = bytes(stream.read_bytes())
         if b"\x0b" in decoded:
             raise _Decline("an object stream with a vertical tab (whitespace to qpdf, not to pyHanko)")
+        if 0 < first <= len(decoded) and decoded[first - 1] not in _WHITESPACE:
+            # a header token cut by /First: poppler reads the header up to /First, qpdf
+            # and pyHanko read the token whole (another offset, another object)
+            raise _Decline("an object stream whose /First falls inside its header")
         header = decoded[:first].split()
         if len(header) < 2 * count or not all(token.isdigit() for token in header[:2 * count]):
             raise _Decline("an object stream whose header qpdf tolerated")
