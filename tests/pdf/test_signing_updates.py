@@ -1521,7 +1521,7 @@ def test_an_object_stream_object_cut_short_declines(pki, spelling):
     assert recognise_updates(data, [end], revision_ends(data)) == {end: None}
 
 
-def test_an_object_stream_whose_first_cuts_its_header_declines(pki):
+def test_an_object_stream_whose_first_cuts_its_header_is_refused(pki):
     # the header "X 0 Y 2" with /First right after it, the object data beginning "00 ...":
     # poppler reads Y at offset 2 (<< /GS0 INFO 0 R >>), qpdf and pyHanko at 200 (a harmless
     # state); the update rewrites Info as << /CA 0 /ca 0 >> and poppler draws a blank page
@@ -1541,4 +1541,8 @@ def test_an_object_stream_whose_first_cuts_its_header_declines(pki):
     s = _Signed(signed_pdf)
     update = _update(signed_pdf, {**s.honest(value=_late_signature(s)), page.info: b"<< /Title (contract) /CA 0 /ca 0 >>"})
     end = revision_ends(signed_pdf)[-1]
-    assert recognise_updates(update, [end], revision_ends(update)) == {end: None}
+    assert "/First" in recognise_updates(update, [end], revision_ends(update))[end]
+    # refused, not left to pyHanko, which reads the stream as qpdf does and would allow it
+    first = read_pdf(signed_pdf).signatures[0].byte_range
+    assert analyse_changes(update, [first], quick=False)[first].level == ModificationLevel.FORM_FILLING
+    assert analyse_changes(update, [first])[first].level is None

@@ -98,6 +98,12 @@ class _Decline(Exception):
     """The update is not (only) added signatures: let pyHanko analyse it."""
 
 
+class _Ambiguous(Exception):
+    """The file reads differently in viewers than in qpdf and pyHanko, in a way pyHanko
+    does not notice either: what the signed pages show after the update cannot be
+    established, so the update is refused (its message says why)."""
+
+
 @dataclass(frozen=True)
 class Additions:
     """What the revisions after a signature added, as pyHanko would classify it."""
@@ -201,6 +207,8 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
                     # qpdf tolerated something (a bad token read as a string, a catalog
                     # /Type set for it...): what it saw may not be what the file says
                     steps[i] = None
+            except _Ambiguous as exc:
+                steps[i] = str(exc)
             except Exception:  # qpdf on a damaged object, or _Decline: pyHanko decides either way
                 steps[i] = None
         return steps[i]
@@ -412,7 +420,8 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
         if 0 < first <= len(decoded) and decoded[first - 1] not in _WHITESPACE:
             # a header token cut by /First: poppler reads the header up to /First, qpdf
             # and pyHanko read the token whole (another offset, another object)
-            raise _Decline("an object stream whose /First falls inside its header")
+            raise _Ambiguous(f"object stream {stream_number} reads differently in viewers (its /First falls inside "
+                             f"its header): what the signed pages show after the update cannot be established")
         header = decoded[:first].split()
         if len(header) < 2 * count or not all(token.isdigit() for token in header[:2 * count]):
             raise _Decline("an object stream whose header qpdf tolerated")
