@@ -317,17 +317,21 @@ def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf, xref_streams:
                 if int(m.group(1)) >= end:
                     raise _Decline("a cross-reference entry points past the signed revision")
     for og in xref_streams:
-        stream = old.get_object(og)
-        widths = [int(w) for w in stream.stream_dict.get("/W", [])]
-        rows = stream.read_bytes()
-        if len(widths) != 3 or sum(widths) == 0 or len(rows) % sum(widths):
-            raise _Decline("a cross-reference stream qpdf tolerated")
-        w0, w1, _ = widths
-        for at in range(0, len(rows), sum(widths)):
-            kind = int.from_bytes(rows[at:at + w0], "big") if w0 else 1
-            offset = int.from_bytes(rows[at + w0:at + w0 + w1], "big")
-            if kind == 1 and offset >= end:
-                raise _Decline("a cross-reference entry points past the signed revision")
+        if any(kind == 1 and offset >= end for kind, offset, _ in _xref_stream_rows(old.get_object(og))):
+            raise _Decline("a cross-reference entry points past the signed revision")
+
+
+def _xref_stream_rows(stream: Any) -> list[tuple[int, int, int]]:
+    """The rows of a cross-reference stream: (type, second field, third field) each."""
+    widths = [int(w) for w in stream.stream_dict.get("/W", [])]
+    rows = stream.read_bytes()
+    if len(widths) != 3 or min(widths) < 0 or sum(widths) == 0 or len(rows) % sum(widths):
+        raise _Decline("a cross-reference stream qpdf tolerated")
+    w0, w1, w2 = widths
+    return [(int.from_bytes(rows[at:at + w0], "big") if w0 else 1,
+             int.from_bytes(rows[at + w0:at + w0 + w1], "big"),
+             int.from_bytes(rows[at + w0 + w1:at + w0 + w1 + w2], "big"))
+            for at in range(0, len(rows), sum(widths))]
 
 
 def _occurrences(data: bytes, word: bytes) -> list[int]:
@@ -528,14 +532,10 @@ def _below_size(ranges: list[tuple[int, int]], size: int) -> int:
 def _check_stream_rows(stream: Any, numbers: list[int]) -> None:
     """The rows of a cross-reference stream free nothing (but object 0) and give objects
     in the file generation 0."""
-    widths = [int(w) for w in stream.stream_dict.get("/W", [])]
-    rows = stream.read_bytes()
-    if len(widths) != 3 or min(widths) < 0 or sum(widths) == 0 or len(rows) != sum(widths) * len(numbers):
+    rows = _xref_stream_rows(stream)
+    if len(rows) != len(numbers):
         raise _Decline("a cross-reference stream qpdf tolerated")
-    w0, w1, w2 = widths
-    for number, at in zip(numbers, range(0, len(rows), sum(widths)), strict=True):
-        kind = int.from_bytes(rows[at:at + w0], "big") if w0 else 1
-        third = int.from_bytes(rows[at + w0 + w1:at + w0 + w1 + w2], "big")
+    for number, (kind, _, third) in zip(numbers, rows, strict=True):
         if (kind == 0 and number != 0) or (kind == 1 and third != 0) or kind not in (0, 1, 2):
             raise _Decline("a cross-reference stream frees an object or uses a generation but 0")
 
