@@ -143,3 +143,23 @@ def test_mutating_anywhere_never_raises(pki, signed, data):
     mutated = signed[:start] + junk + signed[start + length:]
     report = verify_pdf(mutated, trust=pki.trust())
     assert report.indication in set(Indication)
+
+
+def test_a_failing_revision_analysis_costs_its_check_not_the_run(pki, signed, monkeypatch):
+    # a defect in the revision analysis (esealkit's or a library's) must not raise out of
+    # the engine: the signatures it concerns get an indeterminate modifications check
+    import esealkit.pdf.verify as verify_module
+
+    s = pki.signers["rsa"]
+    twice = sign_pdf(signed, key=s.key, cert_der=s.der, chain=pki.chain, field_name="Second")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(verify_module, "analyse_changes", broken)
+    report = verify_pdf(twice, trust=pki.trust())
+    first, second = report.signatures
+    check = next(c for c in first.checks if c.name == "modifications")
+    assert check.indication is Indication.INDETERMINATE and "a defect" in check.message
+    assert next(c for c in second.checks if c.name == "modifications").indication is Indication.TOTAL_PASSED
+    assert report.indication is Indication.INDETERMINATE

@@ -1546,3 +1546,82 @@ def test_an_object_stream_whose_first_cuts_its_header_is_refused(pki):
     first = read_pdf(signed_pdf).signatures[0].byte_range
     assert analyse_changes(update, [first], quick=False)[first].level == ModificationLevel.FORM_FILLING
     assert analyse_changes(update, [first])[first].level is None
+
+
+# ------------------------------------------------ thirteenth review: object streams, /L
+
+
+
+
+def _objstm_update(s: _Signed, parts: list[tuple[int, bytes]], encode=lambda b: b, filter_: bytes = b"") -> bytes:
+    """``s`` with an honest late signature whose objects ``parts`` ((number, bytes) each,
+    the field among them) are compressed in one object stream of the update."""
+    objects = s.honest(value=_late_signature(s))
+    objects.pop(s.size)
+    holder = s.size + 3
+    head, body = b"", b""
+    for number, text in parts:
+        head += b"%d %d " % (number, len(body))
+        body += text + b" "
+    data = encode(head + body)
+    objects[holder] = (b"<< /Type /ObjStm /N %d /First %d%s /Length %d >>\nstream\n"
+                       % (len(parts), len(head), filter_, len(data)) + data + b"\nendstream")
+    return _xref_stream_update(s.pdf, objects, {number: (holder, k) for k, (number, _) in enumerate(parts)})
+
+
+def _field(s: _Signed) -> bytes:
+    return s.honest(value=_late_signature(s))[s.size]
+
+
+def test_a_compressed_late_field_is_recognised(signed):
+    # the control for the object-stream tests below: the plain shape passes
+    data = _objstm_update(signed, [(signed.size, _field(signed))])
+    assert isinstance(_both_say(signed, data)[0], Additions)
+
+
+@pytest.mark.parametrize("shape", ["stream after the dictionary", "a /Length and stream data",
+                                   "an offset at whitespace", "an object that is a reference"])
+def test_object_stream_objects_pyhanko_cannot_read_decline(signed, shape):
+    # qpdf reads each of these without a warning; pyHanko's strict reader refuses them
+    field = _field(signed)
+    parts = [(signed.size, field)]
+    if shape == "stream after the dictionary":
+        parts = [(signed.size, field + b"\nstream\nxyz\nendstream")]
+    elif shape == "a /Length and stream data":
+        parts = [(signed.size, field[:-2] + b"/Length 3 >>\nstream\nxyz\nendstream")]
+    elif shape == "an offset at whitespace":
+        parts = [(signed.size, b" " + field)]
+    else:
+        extra = signed.size + 4
+        parts = [(signed.size, field.replace(b"/F 132", b"/F %d 0 R" % extra)), (extra, b"%d 0 R" % signed.page)]
+    data = _objstm_update(signed, parts)
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert not doc.get_warnings()
+    found, full = _both_say(signed, data)
+    assert found is None
+    assert isinstance(full, str) and "could not be" in full
+
+
+@pytest.mark.parametrize("filter_", [b"/ASCIIHexDecode", b"/ASCII85Decode", b"/FlateDecode"])
+def test_an_object_stream_pyhanko_cannot_decode_declines(signed, filter_):
+    # hex without ">", ASCII85 without "~>", Flate without its checksum: qpdf decodes each
+    # silently, pyHanko cannot
+    import base64
+    import zlib
+    encode = {b"/ASCIIHexDecode": lambda b: b.hex().encode(), b"/ASCII85Decode": base64.a85encode,
+              b"/FlateDecode": lambda b: zlib.compress(b)[:-4]}[filter_]
+    data = _objstm_update(signed, [(signed.size, _field(signed))], encode, b" /Filter " + filter_)
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert not doc.get_warnings()
+    found, full = _both_say(signed, data)
+    assert found is None
+    assert isinstance(full, str) and "could not be read" in full
+    # the whole verification reports it, and raises nothing (pyHanko raises zlib.error)
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    assert isinstance(analyse_changes(data, [first])[first], str)
+
+
+def test_a_flate_object_stream_is_recognised(signed):
+    import zlib
+    data = _objstm_update(signed, [(signed.size, _field(signed))], zlib.compress, b" /Filter /FlateDecode")
+    assert isinstance(_both_say(signed, data)[0], Additions)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,7 @@ class ChangeResult:
 # garbage (KeyError, IndexError, decimal.InvalidOperation from a malformed number, ...):
 # whatever it raises, the verdict is the same, the revisions cannot be read.
 _READ_ERRORS = (PdfError, SignatureValidationError, ArithmeticError, LookupError, ValueError, TypeError,
-                AttributeError, RuntimeError, OSError, EOFError, AssertionError)
+                AttributeError, RuntimeError, OSError, EOFError, AssertionError, zlib.error)
 
 _STARTXREF_RE = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
 _TRAILING_FILLER = b"\x00\t\n\x0c\r "

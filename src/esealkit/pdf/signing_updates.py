@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import zlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -55,6 +56,7 @@ _CONTAINER_TYPES = (pikepdf.ObjectType.array, pikepdf.ObjectType.dictionary)
 _MAX_ITEMS = 1_000_000
 _MAX_ADDED = 10_000
 _MAX_XMP = 1 << 20
+_MAX_OBJECT_STREAM = 64 << 20  # decoded bytes
 _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
 _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
 _STREAM_DATA_RE = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
@@ -74,6 +76,7 @@ _ANY_REFERENCE_RE = re.compile(rb"(?<![0-9.])[+-]?([0-9]+)%s[+-]?([0-9]+)%sR(?![
 # an object stream's object made of one or two numbers, and a reference starting there
 _NUMBERS_ONLY_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+(?:%s[+-]?[0-9]+)?(?:%s)?" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
 _REFERENCE_AHEAD_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+%s[+-]?[0-9]+%sR(?![A-Za-z])" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
+_REFERENCE_ONLY_RE = re.compile(rb"[+-]?[0-9]+%s[+-]?[0-9]+%sR(?:%s)?" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
 _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
 _OBJ_BEFORE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+\Z")
 # a stream dictionary's /Length given as a reference, as qpdf writes it (also found in a
@@ -324,6 +327,7 @@ def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf, xref_streams:
 def _xref_stream_rows(stream: Any) -> list[tuple[int, int, int]]:
     """The rows of a cross-reference stream: (type, second field, third field) each."""
     widths = [int(w) for w in stream.stream_dict.get("/W", [])]
+    _inflated(stream)
     rows = stream.read_bytes()
     if len(widths) != 3 or min(widths) < 0 or sum(widths) == 0 or len(rows) % sum(widths):
         raise _Decline("a cross-reference stream qpdf tolerated")
@@ -418,7 +422,7 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
         count, first = stream.stream_dict.get("/N"), stream.stream_dict.get("/First")
         if not isinstance(count, int) or not isinstance(first, int) or not 0 <= count <= _MAX_ITEMS:
             raise _Decline("an object stream without a plain /N and /First")
-        decoded = bytes(stream.read_bytes())
+        decoded = _object_stream_data(stream)
         if b"\x0b" in decoded:
             raise _Decline("an object stream with a vertical tab (whitespace to qpdf, not to pyHanko)")
         if 0 < first <= len(decoded) and decoded[first - 1] not in _WHITESPACE:
@@ -434,7 +438,43 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
             raise _Decline("an object stream that holds an object number twice")
         if any(index >= count or numbers[index] != number for index, number in entries):
             raise _Decline("an object stream entry that names another object than its index holds")
+        if decoded.find(b"stream", first) != -1:
+            raise _Decline("an object stream holding the word stream (a stream inside is for pyHanko to refuse)")
         _check_not_cut(decoded, first, [int(token) for token in header[1:2 * count:2]])
+
+
+def _object_stream_data(stream: Any) -> bytes:
+    """An object stream's decoded data, when it is unfiltered or Flate without parameters
+    and decodes to its end (see :func:`_inflated`), as qpdf decodes it."""
+    if "/DecodeParms" in stream.stream_dict:
+        raise _Decline("an object stream with decoding parameters")
+    decoded = _inflated(stream)
+    if decoded != stream.read_bytes():
+        raise _Decline("an object stream qpdf decodes otherwise")
+    return decoded
+
+
+def _inflated(stream: Any) -> bytes:
+    """A stream's data unfiltered or inflated (before any predictor), when it has no filter
+    or Flate alone, and the Flate data ends.  qpdf decodes leniently (hex without its
+    ``>``, ASCII85 without ``~>``, Flate cut before its checksum) what pyHanko cannot
+    read at all: object and cross-reference streams are held to what both read."""
+    filters = stream.stream_dict.get("/Filter")
+    if isinstance(filters, pikepdf.Array) and len(filters) == 1:
+        filters = filters[0]
+    raw = bytes(stream.read_raw_bytes())
+    if filters is None:
+        return raw
+    if filters != "/FlateDecode":
+        raise _Decline("an object or cross-reference stream with a filter other than Flate")
+    inflater = zlib.decompressobj()
+    try:
+        decoded = inflater.decompress(raw, _MAX_OBJECT_STREAM)
+    except zlib.error as exc:
+        raise _Decline("an object or cross-reference stream that does not inflate") from exc
+    if not inflater.eof or inflater.unconsumed_tail:
+        raise _Decline("an object or cross-reference stream whose Flate data does not end (or is too large)")
+    return decoded
 
 
 def _check_not_cut(decoded: bytes, first: int, offsets: list[int]) -> None:
@@ -445,8 +485,14 @@ def _check_not_cut(decoded: bytes, first: int, offsets: list[int]) -> None:
     if starts != sorted(starts) or (starts and starts[-1] > len(decoded)):
         raise _Decline("an object stream whose offsets are out of order")
     for start, stop in zip(starts, [*starts[1:], len(decoded)], strict=True):
+        if start == stop or decoded[start] in _WHITESPACE or decoded[start] == 0x25:
+            # pyHanko reads an object from its first byte on, without skipping anything
+            raise _Decline("an object stream object that starts with whitespace or a comment")
         if _NUMBERS_ONLY_RE.fullmatch(decoded, start, stop) and _REFERENCE_AHEAD_RE.match(decoded, start):
             raise _Decline("an object stream object cut short by the next one's offset")
+        if _REFERENCE_ONLY_RE.fullmatch(decoded, start, stop):
+            # qpdf and the viewers read a number, pyHanko refuses a reference there
+            raise _Decline("an object stream object that is a reference")
 
 
 @dataclass(frozen=True)

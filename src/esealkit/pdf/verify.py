@@ -52,9 +52,16 @@ def verify_pdf_bytes(data: bytes, *, path: str, verifier: Verifier) -> DocumentR
         return DocumentReport(path=path, format="pdf", checks=(Check.failed("pdf_format", SubIndication.FORMAT_FAILURE, str(exc)),))
     with pdf:
         later = [s for s in doc.signatures if not s.problems and not doc.covers_whole_file(s)]
-        changes: dict[tuple[int, int, int, int], ChangeResult | str] = {}
+        changes: dict[tuple[int, int, int, int], ChangeResult | str | Check] = {}
         if later:
-            changes = analyse_changes(data, [s.byte_range for s in later], opened=(pdf, warned))
+            try:
+                changes.update(analyse_changes(data, [s.byte_range for s in later], opened=(pdf, warned)))
+            except Exception as exc:  # the engine's boundary, as in _verify_signature_safely
+                log.exception("internal error analysing the revisions of %s", path)
+                failed = Check.indeterminate("modifications", SubIndication.GENERIC,
+                                             f"esealkit could not complete the revision analysis "
+                                             f"({type(exc).__name__}: {exc}); please report it")
+                changes = {s.byte_range: failed for s in later}
     view = memoryview(data)
     reports = tuple(_verify_signature_safely(view, doc, sig, changes, verifier) for sig in doc.signatures)
     damage: tuple[Check, ...] = ()
@@ -69,7 +76,7 @@ def _verify_signature_safely(
     view: memoryview,
     doc: PdfDocument,
     sig: PdfSignature,
-    changes: dict[tuple[int, int, int, int], ChangeResult | str],
+    changes: dict[tuple[int, int, int, int], ChangeResult | str | Check],
     verifier: Verifier,
 ) -> SignatureReport:
     """The engine's boundary: a defect in esealkit or a library must cost one signature
@@ -92,7 +99,7 @@ def _verify_signature(
     view: memoryview,
     doc: PdfDocument,
     sig: PdfSignature,
-    changes: dict[tuple[int, int, int, int], ChangeResult | str],
+    changes: dict[tuple[int, int, int, int], ChangeResult | str | Check],
     verifier: Verifier,
 ) -> SignatureReport:
     kind = SignatureKind.TIMESTAMP if sig.kind == "timestamp" else SignatureKind.SIGNATURE
@@ -161,13 +168,17 @@ def _verify_signature(
                            timestamp_time=timestamp_time, seal=seal)
 
 
-def _modifications(doc: PdfDocument, sig: PdfSignature, changes: dict[tuple[int, int, int, int], ChangeResult | str]) -> Check:
+def _modifications(doc: PdfDocument, sig: PdfSignature,
+                   changes: dict[tuple[int, int, int, int], ChangeResult | str | Check]) -> Check:
     if doc.covers_whole_file(sig):
         return Check.passed("modifications", "the signature covers the whole file: nothing was changed after it")
     if sig.covered_end not in doc.revision_ends:
         return Check.failed("modifications", SubIndication.FORMAT_FAILURE,
                             "the signed bytes do not end at the end of a revision (%%EOF)")
-    check = changes_check(changes.get(sig.byte_range, "the revisions after signing were not analysed"))
+    found = changes.get(sig.byte_range, "the revisions after signing were not analysed")
+    if isinstance(found, Check):
+        return found
+    check = changes_check(found)
     if not check.details:
         return check
     return Check(check.name, check.indication, check.sub_indication, check.message,
