@@ -1625,3 +1625,53 @@ def test_a_flate_object_stream_is_recognised(signed):
     import zlib
     data = _objstm_update(signed, [(signed.size, _field(signed))], zlib.compress, b" /Filter /FlateDecode")
     assert isinstance(_both_say(signed, data)[0], Additions)
+
+
+def _linearized(pdf: bytes, length: int | None = None) -> bytes:
+    """``pdf`` linearized by qpdf, its /L set to ``length`` when given (in the padding
+    qpdf leaves after the linearization dictionary)."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        doc.save(out, linearize=True)
+    data = out.getvalue()
+    if length is None:
+        return data
+    m = re.search(rb"/L (\d+) ", data)
+    new = b"/L %d " % length
+    grow = len(new) - len(m.group(0))
+    pad = data.index(b"endobj\n", m.start()) + 7
+    assert data[pad:pad + grow] == b" " * grow
+    return data[:m.start()] + new + data[m.end():pad] + data[pad + grow:]
+
+
+@pytest.mark.parametrize("tricked", [False, True])
+def test_a_file_that_reads_as_linearized_after_an_update_is_refused(pki, tricked):
+    # Before signing: /L of a linearized "9000 CNY" document is set to the length the file
+    # will have after a late signature, and a plain update redraws the page "1000 CNY";
+    # the signer signs.  After the late signature, poppler takes the file as linearized,
+    # reads the first revision's cross-reference only and shows "9000 CNY" (pyHanko,
+    # qpdf's reading and Ghostscript show "1000").  Without the trick, the same late
+    # signature is recognised.
+    def made(length: int | None) -> tuple[_Signed, bytes]:
+        lin = _linearized(simple_pdf(["Amount: 9000 CNY"], title="contract"), length)
+        page = _first_page(lin)
+        drawing = page.drawing.replace(b"9000", b"1000")
+        redrawn = _update(lin, {page.number: page.text.replace(b"/Contents %d 0 R" % page.contents,
+                                                               b"/Contents %d 0 R" % page.size),
+                                page.size: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing)})
+        s = _Signed(_sign(pki, redrawn, "Signature1"))
+        return s, _update(s.pdf, s.honest(value=_late_signature(s)))
+
+    s, data = made(None)
+    if tricked:  # the final length does not depend on /L's value, only on its width
+        s, data = made(len(data) + 100000)
+        s, data = made(len(data))
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert doc.is_linearized is tricked and not doc.get_warnings()
+    first = read_pdf(s.pdf).signatures[0].byte_range
+    quick, full = analyse_changes(data, [first])[first], analyse_changes(data, [first], quick=False)[first]
+    if tricked:
+        assert quick.level is None and "linearized" in quick.suspicious
+        assert full.level is None and "linearized" in full.suspicious
+    else:
+        assert quick.level == full.level == ModificationLevel.FORM_FILLING

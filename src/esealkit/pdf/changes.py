@@ -14,6 +14,7 @@ import io
 import logging
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from esealkit.pdf.reader import revision_ends
 from esealkit.pdf.signing_updates import Additions, recognise_updates
 from esealkit.report import Check, SubIndication
 
-__all__ = ["ChangeResult", "analyse_changes", "changes_check", "tail_problem"]
+__all__ = ["ChangeResult", "analyse_changes", "changes_check", "linearized_problem", "tail_problem"]
 
 # pyHanko logs every suspicious revision with a traceback; here that is a verdict, not an error.
 logging.getLogger("pyhanko.sign.diff_analysis").setLevel(logging.CRITICAL)
@@ -90,6 +91,44 @@ def tail_problem(data: bytes, covered_end: int, ends: tuple[int, ...] | None = N
     return None
 
 
+def linearized_problem(data: bytes, lengths: Iterable[int]) -> str | None:
+    """Why the file, or a signed revision of it, may read as linearized in a viewer, or None.
+
+    A viewer that takes a file as linearized (poppler does when its first object's /L is
+    the file's length) reads the cross-reference section after that object and what it
+    chains to, never the incremental updates: a document prepared so that /L is the
+    length the file will have after a later update shows that reader another document
+    than the one verified (and than pyHanko analyses); one whose /L is a signed revision's
+    length showed its signer another one.  ``lengths`` are those of the whole file and of
+    its signed revisions that have revisions after them.  Looked for without parsing the
+    first object (a name can be spelled with escapes): no number in the bytes before
+    such a length equals it.  An honest file has none: offsets in cross-reference
+    sections and /ByteRange values there are all smaller, and a linearized original's
+    /L is its own, earlier, end.
+    """
+    for end in sorted(set(lengths)):
+        word = b"%d" % end
+        at = data.find(word, 0, end)
+        while at != -1:
+            before = at
+            while before > 0 and data[before - 1] == 0x30:  # leading zeros
+                before -= 1
+            if before > 0 and data[before - 1] in b"+-":
+                before -= 1
+            after = at + len(word)
+            if (before == 0 or data[before - 1] not in _NUMBER_BYTES) and data[after:after + 1] not in _NUMBER_TAILS:
+                return (f"the file holds the length of itself or of a signed revision ({end}) as a number before "
+                        f"it: a viewer that takes it as linearized (its first object's /L) shows the pages of its "
+                        f"first revision and ignores the later ones, so what the signed pages show cannot be "
+                        f"established")
+            at = data.find(word, at + 1, end)
+    return None
+
+
+_NUMBER_BYTES = frozenset(b"0123456789.")
+_NUMBER_TAILS = {bytes([c]) for c in b"0123456789."}
+
+
 def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *,
                     quick: bool = True, opened: tuple[pikepdf.Pdf, bool] | None = None,
                     ) -> dict[tuple[int, int, int, int], ChangeResult | str]:
@@ -106,8 +145,11 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
     out: dict[tuple[int, int, int, int], ChangeResult | str] = {}
     ends = revision_ends(data)
     pending = []
+    linearized = linearized_problem(data, [len(data), *(br[2] + br[3] for br in byte_ranges)]) if byte_ranges else None
     for br in byte_ranges:
         problem = tail_problem(data, br[2] + br[3], ends)
+        if problem is None and data[br[2] + br[3]:].strip(_TRAILING_FILLER):
+            problem = linearized
         if problem is not None:
             out[br] = ChangeResult(None, problem, (), None)
         else:
