@@ -60,13 +60,13 @@ _MAX_OBJECT_STREAM = 64 << 20  # decoded bytes
 _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
 _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
 _STREAM_DATA_RE = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
-_NOT_PLAIN_RE = re.compile(rb"[^\t\n\r\x0c\x20-\x7e]")
+_PLAIN = bytes([9, 10, 12, 13, *range(0x20, 0x7F)])  # deleted, what is left is not plain
 _ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\(?![nrtbf()\\0-7\r\n])")  # and escapes the standard ignores
 # a classic cross-reference table's in-use entry (looked for anywhere: a look-alike
 # elsewhere can only make the recogniser decline)
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
 _NULL_RE = re.compile(rb"null")
-_HEX_STRING_RE = re.compile(rb"<[0-9A-Fa-f\x00\t\n\x0c\r ]*>")
+_HEX_DIGITS = b"0123456789ABCDEFabcdef\x00\t\n\x0c\r "  # and whitespace: a hex string's bytes
 # "n g R" in qpdf's serialisation of an object (qpdf 12 separates them by single spaces;
 # any whitespace is taken, should that change)
 _SERIALISED_REFERENCE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R")
@@ -248,7 +248,7 @@ def _check_plain_syntax(text: bytes) -> None:
     read otherwise: a parser differential is for pyHanko to judge, not this whitelist.
     (A stream whose data holds "endstream" leaves binary bytes in view: declined too.)
     ``text`` is the update's bytes with stream data left out."""
-    if _NOT_PLAIN_RE.search(text) or _ODD_ESCAPE_RE.search(text):
+    if text.translate(None, _PLAIN) or _ODD_ESCAPE_RE.search(text):
         raise _Decline("bytes a strict reader would refuse")
 
 
@@ -271,9 +271,31 @@ def _check_update_resolves(texts: list[bytes], table: dict[ObjGen, Any]) -> None
             raise _Decline("the update writes a null")
         # hex strings hold no references: out first (a signature's 10 KB of digits would
         # cost the reference search a millisecond)
-        for m in _ANY_REFERENCE_RE.finditer(_HEX_STRING_RE.sub(b"<>", text)):
+        for m in _ANY_REFERENCE_RE.finditer(_without_hex_strings(text)):
             if (int(m.group(1)), int(m.group(2))) not in table:
                 raise _Decline("the update refers to an object its revision does not have")
+
+
+def _without_hex_strings(text: bytes) -> bytes:
+    """``text`` with every hex string (``<``, hex digits and whitespace, ``>``) emptied to
+    ``<>``.  bytes' own search and translation, each byte looked at once or twice: a
+    regular expression is tried at every digit of a signature's 10-20 KB of them."""
+    parts = []
+    done = 0
+    at, close = text.find(b"<"), -1
+    while at != -1:
+        if close < at:
+            close = text.find(b">", at + 1)
+            if close == -1:
+                break
+        after = text.find(b"<", at + 1)
+        if after == -1 or after > close:
+            if not text[at + 1:close].translate(None, _HEX_DIGITS):
+                parts += [text[done:at], b"<>"]
+                done = close + 1
+            after = text.find(b"<", close + 1)
+        at = after  # a "<" before the ">" ends no hex string begun at ``at``
+    return b"".join([*parts, text[done:]]) if parts else text
 
 
 def _check_headers(data: bytes, xref: dict[ObjGen, tuple[int, int, int]], end: int,
@@ -505,7 +527,10 @@ class _Section:
 
 def _startxref(data: bytes, end: int) -> int:
     """Where the ``startxref`` closing the revision that ends at ``end`` points."""
-    m = _STARTXREF_TAIL_RE.search(data, max(0, end - 1024), end)
+    # only the last "startxref" can be followed by nothing but its offset and %%EOF: found
+    # with bytes' own search (a pattern opening with a lookbehind is tried at every byte)
+    at = data.rfind(b"startxref", max(0, end - 1024), end)
+    m = _STARTXREF_TAIL_RE.match(data, at, end) if at != -1 else None
     if m is None:
         raise _Decline("a revision that does not end with startxref, its offset and %%EOF on lines of their own")
     return int(m.group(1))
@@ -916,7 +941,7 @@ def _referrers(pdf: pikepdf.Pdf, end: int, xref: dict[ObjGen, tuple[int, int, in
             if not _may_refer(text):
                 continue  # most objects refer to nothing
             if len(text) > 256:
-                text = _HEX_STRING_RE.sub(b"<>", text)  # a signature's 10 KB of digits
+                text = _without_hex_strings(text)  # a signature's 10 KB of digits
             for number in {int(n) for n in _SERIALISED_REFERENCE_RE.findall(text)}:
                 index.setdefault(number, []).append(other)
         uses[end] = index
