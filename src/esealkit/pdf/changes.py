@@ -28,6 +28,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
+from esealkit.pdf.linearization import declared_lengths
 from esealkit.pdf.reader import revision_ends
 from esealkit.pdf.signing_updates import Additions, recognise_updates
 from esealkit.report import Check, SubIndication
@@ -97,36 +98,20 @@ def linearized_problem(data: bytes, lengths: Iterable[int]) -> str | None:
     A viewer that takes a file as linearized (poppler does when its first object's /L is
     the file's length) reads the cross-reference section after that object and what it
     chains to, never the incremental updates: a document prepared so that /L is the
-    length the file will have after a later update shows that reader another document
-    than the one verified (and than pyHanko analyses); one whose /L is a signed revision's
-    length showed its signer another one.  ``lengths`` are those of the whole file and of
-    its signed revisions that have revisions after them.  Looked for without parsing the
-    first object (a name can be spelled with escapes): no number in the bytes before
-    such a length equals it.  An honest file has none: offsets in cross-reference
-    sections and /ByteRange values there are all smaller, and a linearized original's
-    /L is its own, earlier, end.
+    length the file will have after a later update shows that viewer another document
+    than the one verified (and than pyHanko analyses); one whose /L is a signed
+    revision's length showed its signer another one.  ``lengths`` are those of the whole
+    file and of its signed revisions that have revisions after them.
     """
-    for end in sorted(set(lengths)):
-        word = b"%d" % end
-        at = data.find(word, 0, end)
-        while at != -1:
-            before = at
-            while before > 0 and data[before - 1] == 0x30:  # leading zeros
-                before -= 1
-            if before > 0 and data[before - 1] in b"+-":
-                before -= 1
-            after = at + len(word)
-            if (before == 0 or data[before - 1] not in _NUMBER_BYTES) and data[after:after + 1] not in _NUMBER_TAILS:
-                return (f"the file holds the length of itself or of a signed revision ({end}) as a number before "
-                        f"it: a viewer that takes it as linearized (its first object's /L) shows the pages of its "
-                        f"first revision and ignores the later ones, so what the signed pages show cannot be "
-                        f"established")
-            at = data.find(word, at + 1, end)
+    declared = declared_lengths(data)
+    if declared is None:
+        return "the file's first object is too large to tell whether viewers take the file as linearized"
+    hit = declared & set(lengths)
+    if hit:
+        return (f"the file's first object declares the length {min(hit)} (/L), that of the file or of a signed "
+                f"revision with later ones: a viewer that then takes it as linearized shows the pages of its "
+                f"first revision and ignores the later ones, so what the signed pages show cannot be established")
     return None
-
-
-_NUMBER_BYTES = frozenset(b"0123456789.")
-_NUMBER_TAILS = {bytes([c]) for c in b"0123456789."}
 
 
 def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *,
