@@ -1675,3 +1675,17 @@ def test_a_file_that_reads_as_linearized_after_an_update_is_refused(pki, tricked
         assert full.level is None and "linearized" in full.suspicious
     else:
         assert quick.level == full.level == ModificationLevel.FORM_FILLING
+
+
+def test_an_object_stream_whose_first_object_follows_its_header_at_once_is_recognised(signed):
+    # "N 0<< ..." with /First at "<<": no token is cut, every reader reads the same (an
+    # earlier rule wanted whitespace before /First and refused this honest file)
+    head = b"%d 0" % signed.size
+    body = head + _field(signed)
+    objects = signed.honest(value=_late_signature(signed))
+    objects.pop(signed.size)
+    holder = signed.size + 3
+    objects[holder] = b"<< /Type /ObjStm /N 1 /First %d /Length %d >>\nstream\n%s\nendstream" % (len(head), len(body), body)
+    data = _xref_stream_update(signed.pdf, objects, {signed.size: (holder, 0)})
+    found, full = _both_say(signed, data)
+    assert isinstance(found, Additions) and full.level == ModificationLevel.FORM_FILLING

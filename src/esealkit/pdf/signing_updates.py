@@ -71,6 +71,7 @@ _HEX_DIGITS = b"0123456789ABCDEFabcdef\x00\t\n\x0c\r "  # and whitespace: a hex 
 # any whitespace is taken, should that change)
 _SERIALISED_REFERENCE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R")
 _WHITESPACE = frozenset(b"\x00\t\n\x0c\r ")
+_REGULAR = frozenset(range(256)) - _WHITESPACE - frozenset(b"\x0b()<>[]{}/%")  # bytes a token is made of
 # "n g R" as qpdf reads it (signs, leading zeros, comments between); in the update's text
 _ANY_REFERENCE_RE = re.compile(rb"(?<![0-9.])[+-]?([0-9]+)%s[+-]?([0-9]+)%sR(?![A-Za-z])" % (_SEPARATOR, _SEPARATOR))
 # an object stream's object made of one or two numbers, and a reference starting there
@@ -447,9 +448,10 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
         decoded = _object_stream_data(stream)
         if b"\x0b" in decoded:
             raise _Decline("an object stream with a vertical tab (whitespace to qpdf, not to pyHanko)")
-        if 0 < first <= len(decoded) and decoded[first - 1] not in _WHITESPACE:
+        if 0 < first < len(decoded) and decoded[first - 1] in _REGULAR and decoded[first] in _REGULAR:
             # a header token cut by /First: poppler reads the header up to /First, qpdf
-            # and pyHanko read the token whole (another offset, another object)
+            # and pyHanko read the token whole (another offset, another object); a
+            # delimiter or whitespace on either side cuts no token
             raise _Ambiguous(f"object stream {stream_number} reads differently in viewers (its /First falls inside "
                              f"its header): what the signed pages show after the update cannot be established")
         header = decoded[:first].split()
