@@ -1689,3 +1689,31 @@ def test_an_object_stream_whose_first_object_follows_its_header_at_once_is_recog
     data = _xref_stream_update(signed.pdf, objects, {signed.size: (holder, 0)})
     found, full = _both_say(signed, data)
     assert isinstance(found, Additions) and full.level == ModificationLevel.FORM_FILLING
+
+
+@pytest.mark.parametrize(("old", "new"), [(b"/Type /Annot", b"/Type /Annot /X\x01y 1"), (b"/Type /Annot", b"/Type /Annot /X\xe9 1"),
+                                          (b"(Late)", b"(La\\656te)"), (b"(Late)", b"(La\\qte)")])
+def test_odd_syntax_in_an_update_object_stream_declines(signed, old, new):
+    # a control byte or one above 127 in a name, an octal escape beyond a byte, an escape
+    # of an ordinary letter: qpdf reads them silently, pyHanko's strict reader refuses them
+    field = _field(signed)
+    assert old in field
+    data = _objstm_update(signed, [(signed.size, field.replace(old, new))])
+    found, full = _both_say(signed, data)
+    assert found is None
+    assert isinstance(full, str) and "could not be" in full
+
+
+@pytest.mark.parametrize("title", [b"(co\\656ct)", b"(co\\qtrct)", b"(co) /X\xe9 1"])
+def test_odd_syntax_in_the_signed_revision_declines(signed, title):
+    # as another signing tool could write it (patched in here: the revision analysis does
+    # not look at the signature's CMS); the same file without the oddity is recognised
+    data = _update(signed.pdf, signed.honest(value=_late_signature(signed)))
+    at = signed.pdf.index(b"/Title (contract)", 848) + 7
+    odd_signed = signed.pdf[:at] + title + signed.pdf[at + 10:]
+    odd = data[:at] + title + data[at + 10:]
+    assert len(title) == 10  # the cross-reference offsets stay right
+    assert isinstance(_both_say(signed, data)[0], Additions)
+    found, full = _both_say(_Signed(odd_signed), odd)
+    assert found is None
+    assert isinstance(full, str) and "could not be" in full

@@ -59,8 +59,9 @@ _MAX_XMP = 1 << 20
 _MAX_OBJECT_STREAM = 64 << 20  # decoded bytes
 _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
 _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
-_STREAM_DATA_RE = re.compile(rb"stream(?:\r\n|\n|\r).*?endstream", re.DOTALL)
 _PLAIN = bytes([9, 10, 12, 13, *range(0x20, 0x7F)])  # deleted, what is left is not plain
+# a name holding a byte outside "!"-"~" (pyHanko: "expected PDF name"; \x0b is whitespace to it)
+_ODD_NAME_RE = re.compile(rb"/[^\x00\t\n\x0c\r ()<>\[\]{}/%]*?[^\x00\t\n\x0c\r ()<>\[\]{}/%!-~]")
 _ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\(?![nrtbf()\\0-7\r\n])")  # and escapes the standard ignores
 # a classic cross-reference table's in-use entry (looked for anywhere: a look-alike
 # elsewhere can only make the recogniser decline)
@@ -178,15 +179,21 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
             tainted.add(j)
         return j in tainted
     steps: dict[int, Additions | str | None] = {}  # revision index -> what the next revision did
+    syntax = [0]  # the bytes before this offset hold nothing pyHanko's reader refuses (see _check_strict_tokens)
 
     def step(i: int) -> Additions | str | None:
         if i not in steps:
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
                 # the update's bytes outside stream data
-                text = _STREAM_DATA_RE.sub(b"stream endstream", data[revision_ends[i]:revision_ends[i + 1]])
-                _check_plain_syntax(text)
-                _check_update_resolves([text, *_update_object_streams(new, xref(i), xref(i + 1))], table(i + 1))
+                if revision_ends[i] > syntax[0]:  # the signed revision's bytes, once
+                    _check_strict_tokens(_outside_streams(data, syntax[0], revision_ends[i]))
+                    syntax[0] = revision_ends[i]
+                text = _outside_streams(data, revision_ends[i], revision_ends[i + 1])
+                texts = [text, *_update_object_streams(new, xref(i), xref(i + 1))]
+                for each in texts:
+                    _check_plain_syntax(each)
+                _check_update_resolves(texts, table(i + 1))
                 # steps run shortest revision first (covered ends ascending, then each
                 # later step), so a header found in place was found inside the shorter
                 # revision too
@@ -251,6 +258,40 @@ def _check_plain_syntax(text: bytes) -> None:
     ``text`` is the update's bytes with stream data left out."""
     if text.translate(None, _PLAIN) or _ODD_ESCAPE_RE.search(text):
         raise _Decline("bytes a strict reader would refuse")
+
+
+def _check_strict_tokens(text: bytes) -> None:
+    """No name with a byte outside ``!``-``~`` and no string escape beyond a byte or of an
+    ordinary character: qpdf reads them, pyHanko's strict reader refuses them.  For the
+    signed revision's bytes outside stream data and the object streams of every revision
+    (a binary string is nothing odd there; a look-alike in one can only decline)."""
+    if _ODD_NAME_RE.search(text) or _ODD_ESCAPE_RE.search(text):
+        raise _Decline("a name or a string escape pyHanko's strict reader refuses")
+
+
+def _outside_streams(data: bytes, start: int, end: int) -> bytes:
+    """``data[start:end]`` with the data of each stream left out: ``stream``, an end of
+    line and everything up to the next ``endstream`` become ``stream endstream``, from
+    the left (a regular expression ``stream(?:\\r\\n|\\n|\\r).*?endstream`` would do the
+    same, trying each byte of a megabyte of stream data).  A look-alike in a string can
+    only leave binary bytes in view, which declines."""
+    parts = []
+    done = at = start
+    while (at := data.find(b"stream", at, end)) != -1:
+        eol = at + 6
+        if data[eol:eol + 2] == b"\r\n":
+            eol += 2
+        elif data[eol:eol + 1] in (b"\r", b"\n"):
+            eol += 1
+        else:
+            at += 1
+            continue
+        close = data.find(b"endstream", eol, end)
+        if close == -1:
+            break  # nor after any later "stream"
+        parts += [data[done:at], b"stream endstream"]
+        done = at = close + 9
+    return b"".join([*parts, data[done:end]])
 
 
 def _update_object_streams(new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]],
@@ -462,6 +503,7 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
             raise _Decline("an object stream that holds an object number twice")
         if any(index >= count or numbers[index] != number for index, number in entries):
             raise _Decline("an object stream entry that names another object than its index holds")
+        _check_strict_tokens(decoded)
         if decoded.find(b"stream", first) != -1:
             raise _Decline("an object stream holding the word stream (a stream inside is for pyHanko to refuse)")
         _check_not_cut(decoded, first, [int(token) for token in header[1:2 * count:2]])
