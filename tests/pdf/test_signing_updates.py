@@ -1717,3 +1717,44 @@ def test_odd_syntax_in_the_signed_revision_declines(signed, title):
     found, full = _both_say(_Signed(odd_signed), odd)
     assert found is None
     assert isinstance(full, str) and "could not be" in full
+
+
+def _xref_stream_with_predictor(signed: _Signed, filter_byte: int, parameters: bytes) -> bytes:
+    """The honest late signature with its cross-reference stream's rows (7 bytes) filtered
+    by the PNG filter ``filter_byte`` (0 None, 1 Sub, 2 Up, 3 Average) under ``parameters``."""
+    import zlib
+    plain = _xref_stream_update(signed.pdf, signed.honest(value=_late_signature(signed)), {})
+    m = re.search(rb"/Length (\d+) >>\nstream\n", plain[plain.rindex(b"/Type /XRef"):])
+    start = plain.rindex(b"/Type /XRef") + m.end()
+    rows = plain[start:start + int(m.group(1))]
+    out, previous = b"", bytes(7)
+    for at in range(0, len(rows), 7):
+        row = rows[at:at + 7]
+        if filter_byte == 0:
+            coded = row
+        elif filter_byte == 1:
+            coded = bytes((row[i] - (row[i - 1] if i else 0)) % 256 for i in range(7))
+        elif filter_byte == 2:
+            coded = bytes((a - b) % 256 for a, b in zip(row, previous, strict=True))
+        else:
+            coded = bytes((row[i] - ((row[i - 1] if i else 0) + previous[i]) // 2) % 256 for i in range(7))
+        out += bytes([filter_byte]) + coded
+        previous = row
+    body = zlib.compress(out)
+    head = plain[:start - len(m.group(0))].replace(b"/Type /XRef", b"/Type /XRef /Filter /FlateDecode /DecodeParms %s"
+                                                   % parameters, 1)
+    return head + b"/Length %d >>\nstream\n" % len(body) + body + plain[start + len(rows):]
+
+
+@pytest.mark.parametrize(("filter_byte", "parameters", "recognised"), [
+    (0, b"<< /Predictor 12 /Columns 7 >>", True), (2, b"<< /Predictor 12 /Columns 7 >>", True),
+    (1, b"<< /Predictor 12 /Columns 7 >>", False), (3, b"<< /Predictor 12 /Columns 7 >>", False),
+    (2, b"<< /Predictor 12 /Columns 7 /Colors 1 >>", False)])
+def test_cross_reference_stream_predictors_pyhanko_reads_otherwise_decline(signed, filter_byte, parameters, recognised):
+    data = _xref_stream_with_predictor(signed, filter_byte, parameters)
+    with pikepdf.open(io.BytesIO(data)) as doc:  # qpdf reads every one of them
+        assert not doc.get_warnings() and doc.get_object((signed.size, 0)).get("/T") == "Late"
+    found, full = _both_say(signed, data)
+    assert isinstance(found, Additions) is recognised
+    if filter_byte in (1, 3):  # pyHanko: a different table (Sub), or no table (Average)
+        assert not (isinstance(full, ChangeResult) and full.level == ModificationLevel.FORM_FILLING)

@@ -391,15 +391,35 @@ def _check_xref_in_bounds(data: bytes, end: int, old: pikepdf.Pdf, xref_streams:
 def _xref_stream_rows(stream: Any) -> list[tuple[int, int, int]]:
     """The rows of a cross-reference stream: (type, second field, third field) each."""
     widths = [int(w) for w in stream.stream_dict.get("/W", [])]
-    _inflated(stream)
+    if len(widths) != 3 or min(widths) < 0 or sum(widths) == 0:
+        raise _Decline("a cross-reference stream qpdf tolerated")
+    _check_predictor(stream, _inflated(stream), sum(widths))
     rows = stream.read_bytes()
-    if len(widths) != 3 or min(widths) < 0 or sum(widths) == 0 or len(rows) % sum(widths):
+    if len(rows) % sum(widths):
         raise _Decline("a cross-reference stream qpdf tolerated")
     w0, w1, w2 = widths
     return [(int.from_bytes(rows[at:at + w0], "big") if w0 else 1,
              int.from_bytes(rows[at + w0:at + w0 + w1], "big"),
              int.from_bytes(rows[at + w0 + w1:at + w0 + w1 + w2], "big"))
             for at in range(0, len(rows), sum(widths))]
+
+
+def _check_predictor(stream: Any, inflated: bytes, columns: int) -> None:
+    """A cross-reference stream has no predictor, or the PNG one over rows of its width
+    with each row filtered by None or Up: pyHanko decodes no other (Average, Paeth, the
+    TIFF predictor), and decodes Sub otherwise than qpdf (from the raw bytes)."""
+    parameters = stream.stream_dict.get("/DecodeParms")
+    if parameters is None:
+        return
+    if isinstance(parameters, pikepdf.Array) and len(parameters) == 1:
+        parameters = parameters[0]
+    if not isinstance(parameters, pikepdf.Dictionary) or set(parameters.keys()) != {"/Predictor", "/Columns"}:
+        raise _Decline("a cross-reference stream with decoding parameters other than a PNG predictor")
+    predictor, width = parameters.get("/Predictor"), parameters.get("/Columns")
+    if predictor not in range(10, 16) or width != columns or len(inflated) % (columns + 1):
+        raise _Decline("a cross-reference stream with a predictor pyHanko may read otherwise")
+    if not set(inflated[::columns + 1]) <= {0, 2}:
+        raise _Decline("a cross-reference stream whose rows are filtered otherwise than None or Up")
 
 
 def _occurrences(data: bytes, word: bytes) -> list[int]:
