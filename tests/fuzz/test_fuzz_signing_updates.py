@@ -44,11 +44,10 @@ def _check(data: bytes, first: tuple[int, int, int, int]) -> None:
     quick = analyse_changes(data, [first])[first]
     full = analyse_changes(data, [first], quick=False)[first]
     if isinstance(full, str):
-        # pyHanko's tokenizer could not read the file at all.  It refuses some syntax qpdf
-        # reads as the standard says (a backslash before an ordinary character, "\8"),
-        # so its refusal to parse is no verdict on the changes; bytes a strict reader
-        # might read otherwise than qpdf (non-ASCII outside streams, octal escapes beyond
-        # a byte) the recogniser declines itself.
+        # pyHanko could not read the file: the quick analysis must not pass it either (the
+        # recogniser declines what pyHanko's strict reader refuses, even where qpdf reads
+        # it as the standard says, such as an escape of an ordinary character)
+        assert not (isinstance(quick, ChangeResult) and quick.level is not None), (quick, full)
         return
     if isinstance(quick, ChangeResult) and quick.level is not None:  # the later revisions pass
         assert (full.level, full.changed_fields, full.refilled) == (quick.level, quick.changed_fields, quick.refilled)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import pikepdf
 import pytest
+from asn1crypto import cms as asn1_cms
 from pyhanko.sign.diff_analysis import ModificationLevel
 
 from esealkit.pdf.changes import ChangeResult, analyse_changes
@@ -151,7 +152,18 @@ def test_signature_additions_are_form_filling(shapes):
 
 # ------------------------------------------------ hand-written updates: one thing too many
 
-_SIG = b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 0 0 0] /Contents <00> >>"
+# a CMS SignedData that pyHanko loads (it reads every signature of a file when it analyses
+# any), not signed by anyone: a stand-in for a late signature's value
+_DUMMY_CONTENTS = b"<%s>" % asn1_cms.ContentInfo({
+    "content_type": "signed_data",
+    "content": asn1_cms.SignedData({
+        "version": "v1", "digest_algorithms": [{"algorithm": "sha256"}], "encap_content_info": {"content_type": "data"},
+        "signer_infos": [asn1_cms.SignerInfo({
+            "version": "v3", "sid": asn1_cms.SignerIdentifier({"subject_key_identifier": bytes(20)}),
+            "digest_algorithm": {"algorithm": "sha256"}, "signature_algorithm": {"algorithm": "rsassa_pkcs1v15"},
+            "signature": bytes(8)})]})}).dump().hex().encode()
+_SIG = (b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 0 0 0] /Contents %s >>"
+        % _DUMMY_CONTENTS)
 
 
 def _written(pdf: bytes, objects: dict[int, bytes]) -> tuple[bytearray, dict[int, int], int]:
@@ -419,7 +431,7 @@ def test_hand_written_updates_it_accepts_pyhanko_accepts_too(signed):
     first_signature = read_pdf(signed.pdf).signatures[0]
     first = first_signature.byte_range
     # pyHanko parses every signature's CMS: the late one borrows the first one's
-    late = _SIG.replace(b"<00>", b"<" + first_signature.contents.hex().encode() + b">").replace(b"[0 0 0 0]", b"[0 1 2 1]")
+    late = _SIG.replace(_DUMMY_CONTENTS, b"<" + first_signature.contents.hex().encode() + b">").replace(b"[0 0 0 0]", b"[0 1 2 1]")
     for objects in (signed.honest(), info_update, xmp_update):
         data = _update(signed.pdf, {**objects, signed.size + 1: late})
         quick = analyse_changes(data, [first])[first]
@@ -580,7 +592,7 @@ def test_an_info_dictionary_a_page_draws_with_is_not_a_free_change(pki, key_text
         info = doc.trailer.Info.objgen[0]
     first = read_pdf(signed.pdf).signatures[0]
     # a late signature pyHanko can read (the first one's CMS), so that it analyses the update
-    late = _SIG.replace(b"<00>", b"<%s>" % first.contents.hex().encode()).replace(b"[0 0 0 0]", b"[0 1 2 1]")
+    late = _SIG.replace(_DUMMY_CONTENTS, b"<%s>" % first.contents.hex().encode()).replace(b"[0 0 0 0]", b"[0 1 2 1]")
     data = _update(signed.pdf, {**signed.honest(value=late), info: b"<< /Title (contract) /CA 0 /ca 0 >>"})
     end = revision_ends(signed.pdf)[-1]
     assert recognise_updates(data, [end], revision_ends(data))[end] is None
@@ -882,7 +894,7 @@ def test_an_object_stream_read_otherwise_later_is_not_taken_as_read_before(pki):
     # first step must not answer for the later one.
     r0, info, filt = _objstm_with_indirect_filter(pki)
     first = read_pdf(r0).signatures[0]
-    late = _SIG.replace(b"<00>", b"<%s>" % first.contents.hex().encode()).replace(b"[0 0 0 0]", b"[0 1 2 1]")
+    late = _SIG.replace(_DUMMY_CONTENTS, b"<%s>" % first.contents.hex().encode()).replace(b"[0 0 0 0]", b"[0 1 2 1]")
     r1 = _update(r0, {**_Signed(r0).honest(value=late, name=b"Late1"), info: b"<< /Title (contract) /Producer (x) >>"})
     rx = _update(r1, {filt: b"[ /ASCIIHexDecode ]"})
     with pikepdf.open(io.BytesIO(rx)) as doc:
@@ -930,7 +942,7 @@ def _late_signature(signed: _Signed) -> bytes:
     """A late signature dictionary holding the first signature's CMS: pyHanko then
     analyses the update instead of failing to read it."""
     first = read_pdf(signed.pdf).signatures[0]
-    return _SIG.replace(b"<00>", b"<%s>" % first.contents.hex().encode()).replace(b"[0 0 0 0]", b"[0 1 2 1]")
+    return _SIG.replace(_DUMMY_CONTENTS, b"<%s>" % first.contents.hex().encode()).replace(b"[0 0 0 0]", b"[0 1 2 1]")
 
 
 def _both_say(signed: _Signed, data: bytes) -> tuple[Additions | str | None, ChangeResult | str]:
@@ -1758,3 +1770,24 @@ def test_cross_reference_stream_predictors_pyhanko_reads_otherwise_decline(signe
     assert isinstance(found, Additions) is recognised
     if filter_byte in (1, 3):  # pyHanko: a different table (Sub), or no table (Average)
         assert not (isinstance(full, ChangeResult) and full.level == ModificationLevel.FORM_FILLING)
+
+
+@pytest.mark.parametrize("contents", [b"<0400>", b"<3000>", b"<%s>" % b"30".ljust(200, b"0")])
+def test_a_late_signature_pyhanko_cannot_read_declines(signed, contents):
+    # pyHanko reads every signature when it analyses any: a later one whose CMS it cannot
+    # load makes it fail for the first one too (found by the differential fuzzer)
+    value = _late_signature(signed)
+    value = re.sub(rb"/Contents <[0-9a-fA-F]*>", b"/Contents " + contents, value)
+    found, full = _both_say(signed, _update(signed.pdf, signed.honest(value=value)))
+    assert found is None
+    assert isinstance(full, str) and "could not be" in full
+
+
+@pytest.mark.parametrize("escape", [b"\\08", b"\\8", b"\\128"])
+def test_an_escape_pyhanko_reads_as_a_bad_octal_number_declines(signed, escape):
+    # pyHanko takes up to three decimal digits after a backslash as an octal number and
+    # fails on an 8 or a 9 among them; qpdf reads the octal digits only (fuzzer finding)
+    found, full = _both_say(signed, _update(signed.pdf, signed.honest(value=_late_signature(signed),
+                                                                       name=b"La" + escape + b"te")))
+    assert found is None
+    assert isinstance(full, str) and "could not be" in full

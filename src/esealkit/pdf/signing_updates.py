@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 import pikepdf
+from asn1crypto import cms as asn1_cms
 from lxml import etree  # type: ignore[import-untyped]
 from pyhanko.sign.diff_analysis import ModificationLevel
 
@@ -57,12 +58,14 @@ _MAX_ITEMS = 1_000_000
 _MAX_ADDED = 10_000
 _MAX_XMP = 1 << 20
 _MAX_OBJECT_STREAM = 64 << 20  # decoded bytes
+_PYHANKO_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached", "/ETSI.RFC3161", "/PBAD.PAdES"})
 _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
 _DSS_KEYS = {"/Type", "/Certs", "/CRLs", "/OCSPs"}
 _PLAIN = bytes([9, 10, 12, 13, *range(0x20, 0x7F)])  # deleted, what is left is not plain
 # a name holding a byte outside "!"-"~" (pyHanko: "expected PDF name"; \x0b is whitespace to it)
 _ODD_NAME_RE = re.compile(rb"/[^\x00\t\n\x0c\r ()<>\[\]{}/%]*?[^\x00\t\n\x0c\r ()<>\[\]{}/%!-~]")
-_ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\(?![nrtbf()\\0-7\r\n])")  # and escapes the standard ignores
+_ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\[0-9]{0,2}[89]|\\(?![nrtbf()\\0-7\r\n])")  # and escapes the standard ignores
+# (pyHanko takes up to three decimal digits after a backslash as an octal number: "\\08" fails there, qpdf reads \0 and 8)
 # a classic cross-reference table's in-use entry (looked for anywhere: a look-alike
 # elsewhere can only make the recogniser decline)
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
@@ -1144,6 +1147,7 @@ def _signature_field(field: Any, added: dict[ObjGen, Any], before: dict[ObjGen, 
     kind = value.get("/Type") if isinstance(value, pikepdf.Dictionary) else None
     if kind not in ("/Sig", "/DocTimeStamp") or "/Reference" in value:
         raise _Decline("a new field's value is not a plain signature dictionary")
+    _check_pyhanko_reads(value)
     if page is None or not page.is_indirect or page.objgen not in before or page.get("/Type") != "/Page":
         raise _Decline("a new widget is not on a page of the earlier revision")
     if field.get("/Type", "/Annot") != "/Annot":
@@ -1156,6 +1160,27 @@ def _signature_field(field: Any, added: dict[ObjGen, Any], before: dict[ObjGen, 
     # pyHanko counts a document timestamp as validation data only when it is invisible
     # (no appearance, an empty /Rect); otherwise it is a field filled in like any other
     return name, kind == "/DocTimeStamp" and "/AP" not in field and _empty_rect(field.get("/Rect"))
+
+
+def _check_pyhanko_reads(value: Any) -> None:
+    """pyHanko reads every signature of a file (whose /SubFilter it knows) when it
+    analyses any one: a later signature whose CMS it cannot load makes its analysis of the
+    earlier ones fail too.  The same reading here (asn1crypto's, as pyHanko does it), or
+    _Decline."""
+    if value.get("/SubFilter") not in _PYHANKO_SUBFILTERS or "/ByteRange" not in value:
+        raise _Decline("a new signature pyHanko would skip or could not read")
+    contents = value.get("/Contents")
+    if not isinstance(contents, pikepdf.String):
+        raise _Decline("a new signature without a string /Contents")
+    try:
+        signed = asn1_cms.ContentInfo.load(bytes(contents))["content"]
+        (signer,) = signed["signer_infos"]
+        _ = signer["digest_algorithm"]["algorithm"].native
+        encapsulated = signed["encap_content_info"]
+        if encapsulated["content_type"].native == "tst_info":
+            _ = encapsulated["content"].parsed["message_imprint"]["hash_algorithm"]["algorithm"].native
+    except Exception as exc:  # asn1crypto raises what the bytes make it raise: pyHanko fails alike
+        raise _Decline("a new signature whose CMS pyHanko could not read") from exc
 
 
 def _empty_rect(rect: Any) -> bool:
