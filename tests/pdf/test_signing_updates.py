@@ -314,13 +314,12 @@ def test_declines_a_new_object_an_earlier_one_already_referred_to(pki, spelling)
     base = _update(base, {number: text, array: b"[ %d 0 R " % contents + spelling % dangling + b" ]"})
     signed = _Signed(_sign(pki, base, "Signature1"))
     stream = b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Length 26 >>\nstream\nBT 72 700 Td (VOID) Tj ET\nendstream"
-    # the new widget's appearance is a new object: fine under a fresh number...
-    fresh = signed.size + 2
-    objects = {**signed.honest(b" /AP << /N %d 0 R >>" % fresh), fresh: stream}
-    assert _recognised(signed, objects) == ("Late",)
-    # ...not under the number the signed page already drew
-    objects = {**signed.honest(b" /AP << /N %d 0 R >>" % dangling), dangling: stream}
-    assert _recognised(signed, objects) is None
+    # not under the number the signed page already drew, nor under a fresh one: a signed
+    # revision with a reference to nothing makes poppler and Ghostscript rebuild its
+    # cross-reference by scanning the file (see test_a_signed_revision_referring_to_nothing_declines)
+    for number in (dangling, signed.size + 2):
+        objects = {**signed.honest(b" /AP << /N %d 0 R >>" % number), number: stream}
+        assert _recognised(signed, objects) is None
 
 
 def test_declines_a_new_object_an_earlier_one_in_an_object_stream_already_referred_to(pki):
@@ -715,14 +714,12 @@ def test_info_dictionary_that_a_page_also_uses_is_not_a_free_change(pki):
 
 
 def test_an_object_the_update_does_not_list_is_declined(pki):
-    # The signed page draws "n 0 R", which no table lists; the update puts "n 0 obj" in
-    # its bytes without listing it either: qpdf ignores it, readers that scan find it.
-    base = simple_pdf(["Contract"], title="contract")
-    number, contents, size, _, text, _ = _first_page(base)
-    array, ghost = size, size + 40
-    base = _update(base, {number: text.replace(b"/Contents %d 0 R" % contents, b"/Contents %d 0 R" % array),
-                          array: b"[ %d 0 R %d 0 R ]" % (contents, ghost)})
-    signed = _Signed(_sign(pki, base, "Signature1"))
+    # The update puts "n 0 obj" in its bytes without listing it: qpdf ignores it, readers
+    # that scan the file (rebuilding a cross-reference they find broken) find it.  (A
+    # signed page drawing "n 0 R", which nothing lists, is itself declined: see
+    # test_a_signed_revision_referring_to_nothing_declines.)
+    signed = _Signed(_sign(pki, simple_pdf(["Contract"], title="contract"), "Signature1"))
+    ghost = signed.size + 40
     drawn = b"BT /F1 40 Tf 72 400 Td (VOID) Tj ET"
     hidden = signed.pdf + b"%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (ghost, len(drawn), drawn)
     data = _update(hidden, signed.honest())
@@ -1791,3 +1788,79 @@ def test_an_escape_pyhanko_reads_as_a_bad_octal_number_declines(signed, escape):
                                                                        name=b"La" + escape + b"te")))
     assert found is None
     assert isinstance(full, str) and "could not be" in full
+
+
+# ------------------------------------ fifteenth review: what makes viewers rebuild the xref
+
+
+def test_a_signed_revision_referring_to_nothing_declines(pki):
+    # The signed page's resources name a graphics state no table lists: qpdf reads null
+    # and leaves the key out; poppler fetches it while drawing, finds the cross-reference
+    # broken and rebuilds it by scanning the file, taking objects no section lists (one
+    # hidden in a stream's data, say).  The update then drops the key: on qpdf's objects
+    # the page reads the same.
+    base = simple_pdf(["Contract"], title="contract")
+    page = _first_page(base)
+    missing = page.size + 40
+    dangling = page.text.replace(b"/Resources <<", b"/Resources << /ExtGState %d 0 R" % missing, 1)
+    signed = _Signed(_sign(pki, _update(base, {page.number: dangling}), "Signature1"))
+    objects = signed.honest(value=_late_signature(signed))
+    assert b"/ExtGState %d 0 R" % missing in signed.pdf
+    objects[signed.page] = signed.page_text  # qpdf's reading: without the key
+    found, full = _both_say(signed, _update(signed.pdf, objects))
+    assert found is None
+    assert not (isinstance(full, ChangeResult) and full.level is not None)
+
+
+def test_a_stream_keyword_in_a_comment_hides_nothing(signed):
+    # "%stream" and "%endstream" comments around a page's resources that name nothing: a
+    # search for stream data took the bytes between for data and the checks never saw
+    # the dangling reference (poppler and Ghostscript then rebuild the cross-reference)
+    objects = signed.honest(value=_late_signature(signed))
+    old = b"/Resources << /Font << /F1 7 0 R >> >>"
+    assert old in signed.page_text
+    objects[signed.page] = signed.page_text.replace(
+        old, b"%stream\n/Resources << /Font << /F1 7 0 R >> /ExtGState 99 0 R >> %endstream\n")
+    found, full = _both_say(signed, _update(signed.pdf, objects))
+    assert found is None
+    assert not (isinstance(full, ChangeResult) and full.level is not None)
+
+
+def test_an_unlisted_object_behind_leading_zeros_declines(signed):
+    # "0000...04 0 obj" (forty zeros) in the update, listed nowhere: readers that scan the
+    # file take it as object 4 (the look-back for the number was 32 bytes)
+    data = _update(signed.pdf, signed.honest(value=_late_signature(signed)))
+    at = data.rfind(b"\nxref\n") + 1
+    hidden = b"0" * 40 + b"%d 0 obj\n<< /Length 3 >>\nstream\nxyz\nendstream\nendobj\n" % signed.page
+    data = data[:at] + hidden + data[at:]
+    tail = re.search(rb"startxref\n(\d+)\n%%EOF\n\Z", data)
+    data = data[:tail.start(1)] + b"%d" % (at + len(hidden)) + data[tail.end(1):]
+    found, _ = _both_say(signed, data)
+    assert found is None
+
+
+@pytest.mark.parametrize(("widths", "recognised"), [(b"[1 4 2]", True), (b"[2 4 2]", False), (b"[5 4 2]", False)])
+def test_cross_reference_stream_fields_viewers_cannot_read_are_refused(signed, widths, recognised):
+    # Ghostscript reads no type field over a byte, poppler none over four (and no field
+    # over eight): both then rebuild the cross-reference by scanning the file, and
+    # pyHanko reads the stream all the same, so the whole analysis refuses it (qpdf
+    # itself reads no field over eight bytes)
+    objects = signed.honest(value=_late_signature(signed))
+    plain = _xref_stream_update(signed.pdf, objects, {})
+    a, b, c = (int(w) for w in widths[1:-1].split())
+    x = plain.rindex(b"/Type /XRef")
+    m = re.search(rb"/Length (\d+) >>\nstream\n", plain[x:])
+    start = x + m.end()
+    rows = plain[start:start + int(m.group(1))]
+    wide = b"".join(row[0:1].rjust(a, b"\0") + row[1:5].rjust(b, b"\0") + row[5:7].rjust(c, b"\0")
+                    for row in (rows[k:k + 7] for k in range(0, len(rows), 7)))
+    data = (plain[:x] + plain[x:start - len(m.group(0))].replace(b"/W [1 4 2]", b"/W " + widths)
+            + b"/Length %d >>\nstream\n" % len(wide) + wide + plain[start + len(rows):])
+    with pikepdf.open(io.BytesIO(data)) as doc:  # qpdf reads every one of them
+        assert not doc.get_warnings() and doc.get_object((signed.size, 0)).get("/T") == "Late"
+    found = _both_say(signed, data)[0]
+    assert isinstance(found, Additions) is recognised
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    for quick in (True, False):
+        verdict = analyse_changes(data, [first], quick=quick)[first]
+        assert (verdict.level == ModificationLevel.FORM_FILLING) is recognised, (quick, verdict)

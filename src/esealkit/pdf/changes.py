@@ -114,6 +114,43 @@ def linearized_problem(data: bytes, lengths: Iterable[int]) -> str | None:
     return None
 
 
+def _wide_cross_reference_streams(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | None,
+                                  ) -> tuple[list[int], tuple[pikepdf.Pdf, bool] | None]:
+    """Where the cross-reference streams from ``after`` on with fields too wide for viewers
+    are (a type field over one byte, another over eight: Ghostscript and poppler cannot
+    read them), read with qpdf (the newest is the trailer; the others are in its table);
+    and ``opened`` with any warning reading them gave added to its flag.  None found when
+    qpdf cannot read the file (nor can the reader, which reported it)."""
+    pdf = opened[0] if opened is not None else None
+    try:
+        if pdf is None:
+            pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False, suppress_warnings=True,
+                               inherit_page_attributes=False)
+        found = [] if _readable_widths(pdf.trailer) else [len(data) - 1]
+        for og, entry in pdf.get_xref_table().items():
+            if entry.type == 1 and entry.offset >= after:
+                obj = pdf.get_object(og)
+                if isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef" and \
+                        not _readable_widths(obj.stream_dict):
+                    found.append(entry.offset)
+    except (pikepdf.PdfError, ValueError, TypeError, RuntimeError):
+        return [], opened
+    finally:
+        if opened is None and pdf is not None:
+            pdf.close()
+    if opened is None:
+        return found, None
+    return found, (opened[0], opened[1] or bool(opened[0].get_warnings()))
+
+
+def _readable_widths(info: Any) -> bool:
+    widths = info.get("/W")
+    if widths is None:
+        return True  # a classic trailer
+    return (isinstance(widths, pikepdf.Array) and len(widths) == 3 and all(isinstance(w, int) for w in widths)
+            and widths[0] <= 1 and widths[1] <= 8 and widths[2] <= 8)
+
+
 def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *,
                     quick: bool = True, opened: tuple[pikepdf.Pdf, bool] | None = None,
                     ) -> dict[tuple[int, int, int, int], ChangeResult | str]:
@@ -139,6 +176,15 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
             out[br] = ChangeResult(None, problem, (), None)
         else:
             pending.append(br)
+    if not pending:
+        return out
+    wide, opened = _wide_cross_reference_streams(data, min(br[2] + br[3] for br in pending), opened)
+    for br in pending:
+        if any(at >= br[2] + br[3] for at in wide):
+            out[br] = ChangeResult(None, "a cross-reference stream after signing has fields wider than viewers read "
+                                         "(Ghostscript and poppler then rebuild the cross-reference by scanning the "
+                                         "file and may show objects no section lists)", (), None)
+    pending = [br for br in pending if br not in out]
     if not pending:
         return out
     if quick:  # most later revisions add signatures or validation data, a few redraw a page: no pyHanko needed

@@ -74,6 +74,7 @@ _ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\[0-9]{0,2}[89]|\\(?![nrtbf()\
 # elsewhere can only make the recogniser decline)
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
 _NULL_RE = re.compile(rb"null")
+_ENDSTREAM_RE = re.compile(rb"[\x00\t\n\x0c\r ]*endstream")
 _HEX_DIGITS = b"0123456789ABCDEFabcdef\x00\t\n\x0c\r "  # and whitespace: a hex string's bytes
 # "n g R" in qpdf's serialisation of an object (qpdf 12 separates them by single spaces;
 # any whitespace is taken, should that change)
@@ -87,7 +88,9 @@ _NUMBERS_ONLY_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+(?:%s[+-]?[0-9]+)?(?:%s)?" % 
 _REFERENCE_AHEAD_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+%s[+-]?[0-9]+%sR(?![A-Za-z])" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
 _REFERENCE_ONLY_RE = re.compile(rb"[+-]?[0-9]+%s[+-]?[0-9]+%sR(?:%s)?" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
 _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
-_OBJ_BEFORE_RE = re.compile(rb"(?<![0-9])([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+\Z")
+# "n g " before "obj", read on the bytes reversed: " g n" (whitespace as C's isspace and NUL)
+_HEADER_BACKWARDS_RE = re.compile(rb"[\x00\t\n\x0b\x0c\r ]*([0-9]+)[\x00\t\n\x0b\x0c\r ]+([0-9]+)")
+_SPACES = b"\x00\t\n\x0b\x0c\r "
 # a stream dictionary's /Length given as a reference, as qpdf writes it (also found in a
 # nested dictionary: then an object is merely read again)
 _INDIRECT_LENGTH_RE = re.compile(rb"/Length [0-9]+ [0-9]+ R")
@@ -192,15 +195,6 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
         if i not in steps:
             try:
                 old, new = (_open(data, revision_ends[j], opened) for j in (i, i + 1))
-                # the update's bytes outside stream data
-                if revision_ends[i] > syntax[0]:  # the signed revision's bytes, once
-                    _check_strict_tokens(_outside_streams(data, syntax[0], revision_ends[i]))
-                    syntax[0] = revision_ends[i]
-                text = _outside_streams(data, revision_ends[i], revision_ends[i + 1])
-                texts = [text, *_update_object_streams(new, xref(i), xref(i + 1))]
-                for each in texts:
-                    _check_plain_syntax(each)
-                _check_update_resolves(texts, table(i + 1))
                 # steps run shortest revision first (covered ends ascending, then each
                 # later step), so a header found in place was found inside the shorter
                 # revision too
@@ -209,6 +203,29 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
                 _check_one_generation(table(i))
                 _check_one_generation(table(i + 1))
                 xref_streams = _check_self_contained(old, xref(i), revision_ends[i], read, lambda: warned(i))
+                # the signed revision's bytes outside stream data, once: each revision's
+                # part with the streams its own table places there (a stream an update
+                # superseded is in no later table)
+                for k in range(i + 1):
+                    if revision_ends[k] <= syntax[0]:
+                        continue
+                    try:
+                        part = _open(data, revision_ends[k], opened)
+                    except Exception:
+                        if k < i:  # not a revision qpdf reads alone (a linearized file's first page): with the next
+                            continue
+                        raise
+                    _check_headers(data, xref(k), revision_ends[k], headers)  # before qpdf reads its objects
+                    signed_text = _outside_streams(data, syntax[0], revision_ends[k], part, xref(k))
+                    _check_strict_tokens(signed_text)
+                    _check_references_resolve([signed_text], table(i))
+                    syntax[0] = revision_ends[k]
+                # the update's bytes outside stream data, and its object streams
+                text = _outside_streams(data, revision_ends[i], revision_ends[i + 1], new, xref(i + 1))
+                texts = [text, *_update_object_streams(new, xref(i), xref(i + 1))]
+                for each in texts:
+                    _check_plain_syntax(each)
+                _check_update_resolves(texts, table(i + 1))
                 _check_xref_in_bounds(data, revision_ends[i], old, xref_streams, xref_at())
                 _check_update_objects_listed(data, revision_ends[i], revision_ends[i + 1], table(i + 1))
                 _check_sections(data, revision_ends[i], revision_ends[i + 1], old, new, xref(i + 1),
@@ -276,28 +293,37 @@ def _check_strict_tokens(text: bytes) -> None:
         raise _Decline("a name or a string escape pyHanko's strict reader refuses")
 
 
-def _outside_streams(data: bytes, start: int, end: int) -> bytes:
-    """``data[start:end]`` with the data of each stream left out: ``stream``, an end of
-    line and everything up to the next ``endstream`` become ``stream endstream``, from
-    the left (a regular expression ``stream(?:\\r\\n|\\n|\\r).*?endstream`` would do the
-    same, trying each byte of a megabyte of stream data).  A look-alike in a string can
-    only leave binary bytes in view, which declines."""
+def _outside_streams(data: bytes, start: int, end: int, pdf: pikepdf.Pdf,
+                     xref: dict[ObjGen, tuple[int, int, int]]) -> bytes:
+    """``data[start:end]`` with the data of each stream that qpdf reads there left out.
+
+    The streams are the stream objects the revision (``pdf``, its :func:`_xref`) places
+    in that range; each one's data is found where qpdf read it: after ``stream`` and an
+    end of line, exactly its raw bytes, then ``endstream``, inside the object's own
+    range, in one place only.  Anything else declines: a look-alike ``stream`` in a
+    comment must not hide the bytes that follow it from the checks.  (Bytes of objects
+    no section lists stay in view, binary or not.)"""
+    placed = sorted((offset, og) for og, (kind, offset, _) in xref.items() if kind == 1 and start <= offset < end)
     parts = []
-    done = at = start
-    while (at := data.find(b"stream", at, end)) != -1:
-        eol = at + 6
-        if data[eol:eol + 2] == b"\r\n":
-            eol += 2
-        elif data[eol:eol + 1] in (b"\r", b"\n"):
-            eol += 1
-        else:
-            at += 1
+    done = start
+    for k, (offset, og) in enumerate(placed):
+        obj = pdf.get_object(og)
+        if not isinstance(obj, pikepdf.Stream):
             continue
-        close = data.find(b"endstream", eol, end)
-        if close == -1:
-            break  # nor after any later "stream"
-        parts += [data[done:at], b"stream endstream"]
-        done = at = close + 9
+        stop = placed[k + 1][0] if k + 1 < len(placed) else end
+        raw = bytes(obj.read_raw_bytes())
+        found = []
+        at = data.find(b"stream", offset, stop)
+        while at != -1:
+            eol = at + 8 if data.startswith(b"\r\n", at + 6) else at + 7 if data.startswith(b"\n", at + 6) else -1
+            if (eol != -1 and data[at - 3:at] != b"end" and data.startswith(raw, eol)
+                    and _ENDSTREAM_RE.match(data, eol + len(raw), stop)):
+                found.append(eol)
+            at = data.find(b"stream", at + 6, stop)
+        if len(found) != 1 or found[0] < done:
+            raise _Decline("a stream whose data is not where qpdf read it, or not there alone")
+        parts.append(data[done:found[0]])
+        done = found[0] + len(raw)
     return b"".join([*parts, data[done:end]])
 
 
@@ -318,11 +344,22 @@ def _check_update_resolves(texts: list[bytes], table: dict[ObjGen, Any]) -> None
     for text in texts:
         if _NULL_RE.search(text):
             raise _Decline("the update writes a null")
+    _check_references_resolve(texts, table)
+
+
+def _check_references_resolve(texts: list[bytes], table: dict[ObjGen, Any]) -> None:
+    """Every ``n g R`` in ``texts`` names an object the revision (its cross-reference
+    ``table``) has at that generation.  qpdf reads any other as null (and leaves out a
+    dictionary key holding it); poppler and Ghostscript, fetching it while drawing, find
+    the cross-reference broken and rebuild it by scanning the file, which brings to light
+    objects no section lists (hidden in a stream's data, say).  A look-alike in a
+    string can only make the recogniser decline."""
+    for text in texts:
         # hex strings hold no references: out first (a signature's 10 KB of digits would
         # cost the reference search a millisecond)
         for m in _ANY_REFERENCE_RE.finditer(_without_hex_strings(text)):
             if (int(m.group(1)), int(m.group(2))) not in table:
-                raise _Decline("the update refers to an object its revision does not have")
+                raise _Decline("a reference to an object the revision does not have")
 
 
 def _without_hex_strings(text: bytes) -> bytes:
@@ -400,6 +437,10 @@ def _xref_stream_rows(stream: Any) -> list[tuple[int, int, int]]:
     widths = [int(w) for w in stream.stream_dict.get("/W", [])]
     if len(widths) != 3 or min(widths) < 0 or sum(widths) == 0:
         raise _Decline("a cross-reference stream qpdf tolerated")
+    if widths[0] > 1 or widths[1] > 8 or widths[2] > 8:
+        # Ghostscript reads no type field over a byte, poppler no field over eight:
+        # both rebuild the cross-reference by scanning the file
+        raise _Decline("a cross-reference stream with fields wider than viewers read")
     _check_predictor(stream, _inflated(stream), sum(widths))
     rows = stream.read_bytes()
     if len(rows) % sum(widths):
@@ -692,15 +733,20 @@ def _check_ascending(ranges: list[tuple[int, int]]) -> None:
 def _check_update_objects_listed(data: bytes, start: int, end: int, table: dict[ObjGen, Any]) -> None:
     """Every ``n g obj`` in the update's bytes is an object its cross-reference ``table``
     places exactly there.  An unlisted one is invisible to qpdf but found by readers that
-    scan the file for objects (a dangling reference of the signed revision would come to
-    life in them)."""
+    scan the file for objects, as poppler and Ghostscript do when they find the
+    cross-reference broken (a dangling reference of the signed revision would come to
+    life in them).  The digits before ``obj`` are read back whatever their number (forty
+    leading zeros are still object 4): on the update's bytes reversed, in one pass."""
+    backwards = data[start:end][::-1]
     at = data.find(b"obj", start, end)
     while at != -1:
-        m = _OBJ_BEFORE_RE.search(data, max(start, at - 32), at)
-        if m is not None and data[at - 3:at] != b"end":
-            og = (int(m.group(1)), int(m.group(2)))
+        m = _HEADER_BACKWARDS_RE.match(backwards, end - at)
+        if m is not None:
+            first = at - (m.end() - (end - at))  # where the object number's digits begin
+            og = (int(m.group(2)[::-1]), int(m.group(1)[::-1]))
             entry = table.get(og)
-            if entry is None or entry.type != 1 or entry.offset not in (m.start(), m.start(1)):
+            if entry is None or entry.type != 1 or not start <= entry.offset <= first or \
+                    data[entry.offset:first].strip(_SPACES):
                 raise _Decline(f"object {og[0]} {og[1]} in the update is not in its cross-reference table")
         at = data.find(b"obj", at + 3, end)
 
