@@ -338,9 +338,11 @@ def test_declines_a_new_object_an_earlier_one_in_an_object_stream_already_referr
         assert doc.get_object((array, 0))[1] is None  # the dangling reference: null
     signed = _Signed(_sign(pki, unsigned, "Signature1"))
     xobject = b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Length 26 >>\nstream\nBT 72 700 Td (VOID) Tj ET\nendstream"
-    fresh = signed.size + 2
-    assert _recognised(signed, {**signed.honest(b" /AP << /N %d 0 R >>" % fresh), fresh: xobject}) == ("Late",)
-    assert _recognised(signed, {**signed.honest(b" /AP << /N %d 0 R >>" % dangling), dangling: xobject}) is None
+    # under the number the signed page drew or a fresh one: the reference to nothing, in an
+    # object stream too, makes poppler rebuild the cross-reference (a sixteenth review
+    # found it passed there while the same reference outside object streams declined)
+    for number in (dangling, signed.size + 2):
+        assert _recognised(signed, {**signed.honest(b" /AP << /N %d 0 R >>" % number), number: xobject}) is None
 
 
 def test_declines_a_freed_object(signed):
@@ -1864,3 +1866,58 @@ def test_cross_reference_stream_fields_viewers_cannot_read_are_refused(signed, w
     for quick in (True, False):
         verdict = analyse_changes(data, [first], quick=quick)[first]
         assert (verdict.level == ModificationLevel.FORM_FILLING) is recognised, (quick, verdict)
+
+
+@pytest.mark.parametrize(("size", "refused"), [(b"%d", False), (b"33554433", True), (b"40000000", True), (b"20.0", True)])
+def test_a_size_viewers_cannot_make_room_for_is_refused(signed, size, refused):
+    # poppler cannot allocate a cross-reference of 2^25 entries and more and rebuilds it by
+    # scanning the file; qpdf only warns and pyHanko reads the file: the whole analysis
+    # refuses such a /Size after signing (a sixteenth review)
+    data = _update(signed.pdf, signed.honest(value=_late_signature(signed)))
+    at = data.rindex(b"trailer")
+    m = re.compile(rb"/Size (\d+)").search(data, at)
+    honest = int(m.group(1))
+    value = size % honest if b"%d" in size else size
+    data = data[:m.start(1)] + value + data[m.end(1):]
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    for quick in (True, False):
+        verdict = analyse_changes(data, [first], quick=quick)[first]
+        if refused:
+            assert verdict.level is None and "/Size" in verdict.suspicious, (quick, verdict)
+        else:
+            assert verdict.level == ModificationLevel.FORM_FILLING, (quick, verdict)
+
+
+def test_a_signed_revision_object_stream_referring_to_nothing_declines(pki):
+    # the sixteenth review: a page kept in an object stream of the signed revision whose
+    # resources name an object no section lists; poppler fetches it, rebuilds the
+    # cross-reference and draws an object hidden in a stream's data
+    base = simple_pdf(["Contract"], title="contract")
+    page = _first_page(base)
+    holder, missing = page.size, page.size + 40
+    body = page.text.replace(b"/Resources <<", b"/Resources << /ExtGState %d 0 R" % missing, 1)
+    head = b"%d 0 " % page.number
+    stream = (b"<< /Type /ObjStm /N 1 /First %d /Length %d >>\nstream\n%s\nendstream"
+              % (len(head), len(head + body), head + body))
+    signed = _Signed(_sign(pki, _xref_stream_update(base, {holder: stream}, {page.number: (holder, 0)}), "Signature1"))
+    data = _update(signed.pdf, signed.honest(value=_late_signature(signed)))
+    found, full = _both_say(signed, data)
+    assert found is None
+    assert not (isinstance(full, ChangeResult) and full.level is not None)
+
+
+def test_stream_data_full_of_stream_keywords_is_read_in_linear_time(signed):
+    # the sixteenth review: 'stream' and an end of line repeated through a stream's data
+    # made the search for where qpdf read the data compare the rest of it at each one
+    # (2 MB took 10 s, growing with the square; the bytes after it must be as many); a
+    # hang guard, not a speed measurement
+    import time
+    padding = b"stream\n" * 600_000
+    objects = {**signed.honest(value=_late_signature(signed)),
+               signed.size + 5: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(padding), padding),
+               signed.size + 6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(padding), bytes(len(padding)))}
+    data = _update(signed.pdf, objects)
+    end = revision_ends(signed.pdf)[-1]
+    started = time.perf_counter()
+    assert recognise_updates(data, [end], revision_ends(data))[end] is None  # an object no field uses
+    assert time.perf_counter() - started < 10

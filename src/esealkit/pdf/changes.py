@@ -115,32 +115,57 @@ def linearized_problem(data: bytes, lengths: Iterable[int]) -> str | None:
 
 
 def _wide_cross_reference_streams(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | None,
-                                  ) -> tuple[list[int], tuple[pikepdf.Pdf, bool] | None]:
+                                  ) -> tuple[list[int], int, tuple[pikepdf.Pdf, bool] | None]:
     """Where the cross-reference streams from ``after`` on with fields too wide for viewers
     are (a type field over one byte, another over eight: Ghostscript and poppler cannot
     read them), read with qpdf (the newest is the trailer; the others are in its table);
-    and ``opened`` with any warning reading them gave added to its flag.  None found when
-    qpdf cannot read the file (nor can the reader, which reported it)."""
+    the highest object number qpdf's table lists; and ``opened`` with any warning reading
+    them gave added to its flag.  None found when qpdf cannot read the file (nor can the
+    reader, which reported it)."""
     pdf = opened[0] if opened is not None else None
+    highest = 0
     try:
         if pdf is None:
             pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False, suppress_warnings=True,
                                inherit_page_attributes=False)
         found = [] if _readable_widths(pdf.trailer) else [len(data) - 1]
-        for og, entry in pdf.get_xref_table().items():
+        table = pdf.get_xref_table()
+        highest = max((number for number, _ in table), default=0)
+        for og, entry in table.items():
             if entry.type == 1 and entry.offset >= after:
                 obj = pdf.get_object(og)
                 if isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef" and \
                         not _readable_widths(obj.stream_dict):
                     found.append(entry.offset)
     except (pikepdf.PdfError, ValueError, TypeError, RuntimeError):
-        return [], opened
+        return [], highest, opened
     finally:
         if opened is None and pdf is not None:
             pdf.close()
     if opened is None:
-        return found, None
-    return found, (opened[0], opened[1] or bool(opened[0].get_warnings()))
+        return found, highest, None
+    return found, highest, (opened[0], opened[1] or bool(opened[0].get_warnings()))
+
+
+# /Size, its letters perhaps escaped, and the token that follows it
+_SIZE_RE = re.compile(rb"/(?:S|#53)(?:i|#69)(?:z|#7[aA])(?:e|#65)(?=[\x00\t\n\x0c\r ()<>\[\]{}/%])"
+                      rb"[\x00\t\n\x0c\r ]*([+-]?[0-9]*\.?[0-9]*)")
+
+
+def _oversized(data: bytes, after: int, highest: int) -> bytes | None:
+    """A /Size after ``after`` that is no plain number or far beyond the ``highest`` object
+    number (a writer gives one more than it), or None.  Read from the bytes, where every
+    section's trailer is (qpdf keeps the newest only); a /Size elsewhere (none is usual)
+    can only refuse."""
+    for m in _SIZE_RE.finditer(data, after):
+        value = m.group(1)
+        if not value.lstrip(b"+-").isdigit():
+            if value:  # a real: no size (a reference "n g R" is read as its number, small)
+                return value
+            continue
+        if int(value) > 2 * highest + 1024:
+            return value
+    return None
 
 
 def _readable_widths(info: Any) -> bool:
@@ -178,12 +203,17 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
             pending.append(br)
     if not pending:
         return out
-    wide, opened = _wide_cross_reference_streams(data, min(br[2] + br[3] for br in pending), opened)
+    wide, highest, opened = _wide_cross_reference_streams(data, min(br[2] + br[3] for br in pending), opened)
     for br in pending:
         if any(at >= br[2] + br[3] for at in wide):
             out[br] = ChangeResult(None, "a cross-reference stream after signing has fields wider than viewers read "
                                          "(Ghostscript and poppler then rebuild the cross-reference by scanning the "
                                          "file and may show objects no section lists)", (), None)
+        elif (size := _oversized(data, br[2] + br[3], highest)) is not None:
+            out[br] = ChangeResult(None, f"a cross-reference section after signing gives /Size {size!r} for a file "
+                                         f"whose highest object is {highest}: poppler cannot make room for it and "
+                                         f"rebuilds the cross-reference by scanning the file, which may show objects "
+                                         f"no section lists", (), None)
     pending = [br for br in pending if br not in out]
     if not pending:
         return out

@@ -74,7 +74,7 @@ _ODD_ESCAPE_RE = re.compile(rb"\\[4-7][0-7][0-7]|\\[0-9]{0,2}[89]|\\(?![nrtbf()\
 # elsewhere can only make the recogniser decline)
 _XREF_ENTRY_RE = re.compile(rb"(?<![0-9])([0-9]{10})[ ]([0-9]{5})[ ]n")
 _NULL_RE = re.compile(rb"null")
-_ENDSTREAM_RE = re.compile(rb"[\x00\t\n\x0c\r ]*endstream")
+_ENDSTREAM_RE = re.compile(rb"[\x00\t\n\x0c\r ]{0,64}endstream")  # bounded: tried at every look-alike "stream"
 _HEX_DIGITS = b"0123456789ABCDEFabcdef\x00\t\n\x0c\r "  # and whitespace: a hex string's bytes
 # "n g R" in qpdf's serialisation of an object (qpdf 12 separates them by single spaces;
 # any whitespace is taken, should that change)
@@ -203,25 +203,11 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
                 _check_one_generation(table(i))
                 _check_one_generation(table(i + 1))
                 xref_streams = _check_self_contained(old, xref(i), revision_ends[i], read, lambda: warned(i))
-                # the signed revision's bytes outside stream data, once: each revision's
-                # part with the streams its own table places there (a stream an update
-                # superseded is in no later table)
-                for k in range(i + 1):
-                    if revision_ends[k] <= syntax[0]:
-                        continue
-                    try:
-                        part = _open(data, revision_ends[k], opened)
-                    except Exception:
-                        if k < i:  # not a revision qpdf reads alone (a linearized file's first page): with the next
-                            continue
-                        raise
-                    _check_headers(data, xref(k), revision_ends[k], headers)  # before qpdf reads its objects
-                    signed_text = _outside_streams(data, syntax[0], revision_ends[k], part, xref(k))
-                    _check_strict_tokens(signed_text)
-                    _check_references_resolve([signed_text], table(i))
-                    syntax[0] = revision_ends[k]
+                if revision_ends[i] > syntax[0]:
+                    _check_signed_text(data, syntax[0], i, revision_ends, opened, xref, table(i), headers)
+                    syntax[0] = revision_ends[i]
                 # the update's bytes outside stream data, and its object streams
-                text = _outside_streams(data, revision_ends[i], revision_ends[i + 1], new, xref(i + 1))
+                text, _ = _outside_streams(data, revision_ends[i], revision_ends[i + 1], new, xref(i + 1))
                 texts = [text, *_update_object_streams(new, xref(i), xref(i + 1))]
                 for each in texts:
                     _check_plain_syntax(each)
@@ -284,6 +270,39 @@ def _check_plain_syntax(text: bytes) -> None:
         raise _Decline("bytes a strict reader would refuse")
 
 
+def _check_signed_text(data: bytes, start: int, i: int, revision_ends: Sequence[int], opened: dict[int, pikepdf.Pdf],
+                       xref: Callable[[int], dict[ObjGen, tuple[int, int, int]]], table: dict[ObjGen, Any],
+                       headers: set[tuple[ObjGen, int]]) -> None:
+    """The signed revision's bytes from ``start`` to its end (``revision_ends[i]``; its
+    objects all read cleanly by qpdf before), outside stream data, hold nothing pyHanko's
+    strict reader refuses (:func:`_check_strict_tokens`) and no reference to an object it
+    lacks (``table``: :func:`_check_references_resolve`).  The streams are those the
+    revision's table places there; where that leaves a ``stream`` in view (an update
+    before signing replaced a stream), each revision's part is read with the streams its
+    own table places there."""
+    end = revision_ends[i]
+    text, leftover = _outside_streams(data, start, end, opened[end], xref(i))
+    if leftover:
+        texts = []
+        for k in range(i + 1):
+            if revision_ends[k] <= start:
+                continue
+            try:
+                part = _open(data, revision_ends[k], opened)
+            except Exception:
+                if k < i:  # not a revision qpdf reads alone (a linearized file's first page): with the next
+                    continue
+                raise
+            _check_headers(data, xref(k), revision_ends[k], headers)  # before qpdf reads its objects
+            texts.append(_outside_streams(data, start, revision_ends[k], part, xref(k))[0])
+            if part.get_warnings():
+                raise _Decline("qpdf could not read a revision before signing cleanly")
+            start = revision_ends[k]
+        text = b"".join(texts)
+    _check_strict_tokens(text)
+    _check_references_resolve([text], table)
+
+
 def _check_strict_tokens(text: bytes) -> None:
     """No name with a byte outside ``!``-``~`` and no string escape beyond a byte or of an
     ordinary character: qpdf reads them, pyHanko's strict reader refuses them.  For the
@@ -294,15 +313,17 @@ def _check_strict_tokens(text: bytes) -> None:
 
 
 def _outside_streams(data: bytes, start: int, end: int, pdf: pikepdf.Pdf,
-                     xref: dict[ObjGen, tuple[int, int, int]]) -> bytes:
-    """``data[start:end]`` with the data of each stream that qpdf reads there left out.
+                     xref: dict[ObjGen, tuple[int, int, int]]) -> tuple[bytes, bool]:
+    """``data[start:end]`` with the data of each stream that qpdf reads there left out,
+    and whether a ``stream`` keyword is left in view besides those of the streams left out
+    (a stream no table of ``pdf`` places there, one an update superseded, or a look-alike).
 
     The streams are the stream objects the revision (``pdf``, its :func:`_xref`) places
-    in that range; each one's data is found where qpdf read it: after ``stream`` and an
-    end of line, exactly its raw bytes, then ``endstream``, inside the object's own
-    range, in one place only.  Anything else declines: a look-alike ``stream`` in a
-    comment must not hide the bytes that follow it from the checks.  (Bytes of objects
-    no section lists stay in view, binary or not.)"""
+    in that range, each read by qpdf without a warning (the caller makes sure); each
+    one's data is found where qpdf reads it: after ``stream`` and an end of line (CR LF
+    or LF: qpdf warns about any other), its /Length of bytes, then ``endstream``, inside
+    the object's own range, in exactly one place.  Anything else declines: a look-alike
+    ``stream`` in a comment must not hide the bytes that follow it from the checks."""
     placed = sorted((offset, og) for og, (kind, offset, _) in xref.items() if kind == 1 and start <= offset < end)
     parts = []
     done = start
@@ -311,20 +332,22 @@ def _outside_streams(data: bytes, start: int, end: int, pdf: pikepdf.Pdf,
         if not isinstance(obj, pikepdf.Stream):
             continue
         stop = placed[k + 1][0] if k + 1 < len(placed) else end
-        raw = bytes(obj.read_raw_bytes())
+        length = obj.stream_dict.get("/Length")
+        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+            raise _Decline("a stream without a plain /Length")
         found = []
         at = data.find(b"stream", offset, stop)
         while at != -1:
             eol = at + 8 if data.startswith(b"\r\n", at + 6) else at + 7 if data.startswith(b"\n", at + 6) else -1
-            if (eol != -1 and data[at - 3:at] != b"end" and data.startswith(raw, eol)
-                    and _ENDSTREAM_RE.match(data, eol + len(raw), stop)):
+            if eol != -1 and data[at - 3:at] != b"end" and _ENDSTREAM_RE.match(data, eol + length, stop):
                 found.append(eol)
             at = data.find(b"stream", at + 6, stop)
         if len(found) != 1 or found[0] < done:
-            raise _Decline("a stream whose data is not where qpdf read it, or not there alone")
+            raise _Decline("a stream whose data is not where qpdf reads it, or not there alone")
         parts.append(data[done:found[0]])
-        done = found[0] + len(raw)
-    return b"".join([*parts, data[done:end]])
+        done = found[0] + length
+    text = b"".join([*parts, data[done:end]])
+    return text, text.count(b"stream") != 2 * len(parts)
 
 
 def _update_object_streams(new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]],
@@ -572,6 +595,7 @@ def _check_object_streams(pdf: pikepdf.Pdf, table: dict[ObjGen, Any]) -> None:
         if any(index >= count or numbers[index] != number for index, number in entries):
             raise _Decline("an object stream entry that names another object than its index holds")
         _check_strict_tokens(decoded)
+        _check_references_resolve([decoded[first:]], table)
         if decoded.find(b"stream", first) != -1:
             raise _Decline("an object stream holding the word stream (a stream inside is for pyHanko to refuse)")
         _check_not_cut(decoded, first, [int(token) for token in header[1:2 * count:2]])
