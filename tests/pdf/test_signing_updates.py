@@ -1921,3 +1921,36 @@ def test_stream_data_full_of_stream_keywords_is_read_in_linear_time(signed):
     started = time.perf_counter()
     assert recognise_updates(data, [end], revision_ends(data))[end] is None  # an object no field uses
     assert time.perf_counter() - started < 10
+
+
+def _hidden_page_copy(page: _Page) -> bytes:
+    """Object ``page.contents`` again, drawing "EVIL": what a viewer rebuilding the
+    cross-reference by scanning the file would take, were it found."""
+    drawing = page.drawing.replace(b"Contract", b"EVIL")
+    return b"%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (page.contents, len(drawing), drawing)
+
+
+@pytest.mark.parametrize("where", ["in an unused stream's data", "after its listed copy", "in an unused object stream"])
+def test_an_object_a_rebuilding_viewer_would_find_in_the_signed_revision_declines(pki, where):
+    # poppler and Ghostscript rebuild a cross-reference they find broken by scanning the
+    # file and keep the last copy of each number, from object streams too: with such a
+    # copy in the signed revision, any trigger in a later update would show it
+    base = simple_pdf(["Contract"], title="contract")
+    page = _first_page(base)
+    hidden = _hidden_page_copy(page)
+    if where == "in an unused stream's data":
+        prepared = _update(base, {page.size: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(hidden), hidden)})
+    elif where == "after its listed copy":
+        prepared = _update(base + hidden, {page.info: b"<< /Title (contract) >>"})
+    else:
+        head = b"%d 0 " % page.contents
+        body = b"<< /Type /XObject >>"
+        stream = b"<< /Type /ObjStm /N 1 /First %d /Length %d >>\nstream\n%s\nendstream" % (
+            len(head), len(head + body), head + body)
+        prepared = _update(base, {page.size: stream})
+    signed = _Signed(_sign(pki, prepared, "Signature1"))
+    data = _update(signed.pdf, signed.honest(value=_late_signature(signed)))
+    assert _both_say(signed, data)[0] is None
+    # the same preparation without the copy is recognised
+    plain = _Signed(_sign(pki, _update(base, {page.info: b"<< /Title (contract) >>"}), "Signature1"))
+    assert isinstance(_both_say(plain, _update(plain.pdf, plain.honest(value=_late_signature(plain))))[0], Additions)

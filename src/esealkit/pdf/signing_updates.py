@@ -24,6 +24,7 @@ redrawn.
 
 from __future__ import annotations
 
+import bisect
 import io
 import itertools
 import re
@@ -207,7 +208,7 @@ def recognise_updates(data: bytes, covered_ends: Iterable[int], revision_ends: S
                     _check_signed_text(data, syntax[0], i, revision_ends, opened, xref, table(i), headers)
                     syntax[0] = revision_ends[i]
                 # the update's bytes outside stream data, and its object streams
-                text, _ = _outside_streams(data, revision_ends[i], revision_ends[i + 1], new, xref(i + 1))
+                text = _outside_streams(data, revision_ends[i], revision_ends[i + 1], new, xref(i + 1))[0]
                 texts = [text, *_update_object_streams(new, xref(i), xref(i + 1))]
                 for each in texts:
                     _check_plain_syntax(each)
@@ -281,11 +282,13 @@ def _check_signed_text(data: bytes, start: int, i: int, revision_ends: Sequence[
     before signing replaced a stream), each revision's part is read with the streams its
     own table places there."""
     end = revision_ends[i]
-    text, leftover = _outside_streams(data, start, end, opened[end], xref(i))
+    text, leftover, regions = _outside_streams(data, start, end, opened[end], xref(i))
     if leftover:
         texts = []
+        regions = []
+        at = start
         for k in range(i + 1):
-            if revision_ends[k] <= start:
+            if revision_ends[k] <= at:
                 continue
             try:
                 part = _open(data, revision_ends[k], opened)
@@ -294,13 +297,40 @@ def _check_signed_text(data: bytes, start: int, i: int, revision_ends: Sequence[
                     continue
                 raise
             _check_headers(data, xref(k), revision_ends[k], headers)  # before qpdf reads its objects
-            texts.append(_outside_streams(data, start, revision_ends[k], part, xref(k))[0])
+            more, _, found = _outside_streams(data, at, revision_ends[k], part, xref(k))
+            texts.append(more)
+            regions += found
             if part.get_warnings():
                 raise _Decline("qpdf could not read a revision before signing cleanly")
-            start = revision_ends[k]
+            at = revision_ends[k]
         text = b"".join(texts)
     _check_strict_tokens(text)
     _check_references_resolve([text], table)
+    _check_no_hidden_headers(data, start, end, regions, xref(i))
+
+
+def _check_no_hidden_headers(data: bytes, start: int, end: int, regions: list[tuple[int, int]],
+                             xref: dict[ObjGen, tuple[int, int, int]]) -> None:
+    """No ``n g obj`` in ``data[start:end]`` that a viewer rebuilding the revision's
+    cross-reference by scanning the file (poppler and Ghostscript do when they find it
+    broken) would take for an object the revision's table (``xref``) does not give: none
+    inside stream data (``regions``, ascending), none of an object the table places in an
+    object stream or nowhere, and none after the place the table gives (the scan keeps
+    the last of a number; an earlier copy is what an update before signing replaced)."""
+    backwards = data[start:end][::-1]
+    at = data.find(b"obj", start, end)
+    while at != -1:
+        m = _HEADER_BACKWARDS_RE.match(backwards, end - at)
+        if m is not None:
+            first = end - m.end()
+            k = bisect.bisect_right(regions, (first, end)) - 1
+            if k >= 0 and regions[k][0] <= first < regions[k][1]:
+                raise _Decline("an object header inside a stream's data")
+            og = (int(m.group(2)[::-1]), int(m.group(1)[::-1]))
+            entry = xref.get(og)
+            if entry is None or entry[0] != 1 or (entry[1] < first and data[entry[1]:first].strip(_SPACES)):
+                raise _Decline(f"object {og[0]} {og[1]} where a scan of the file would take it and no table puts it")
+        at = data.find(b"obj", at + 3, end)
 
 
 def _check_strict_tokens(text: bytes) -> None:
@@ -313,10 +343,11 @@ def _check_strict_tokens(text: bytes) -> None:
 
 
 def _outside_streams(data: bytes, start: int, end: int, pdf: pikepdf.Pdf,
-                     xref: dict[ObjGen, tuple[int, int, int]]) -> tuple[bytes, bool]:
-    """``data[start:end]`` with the data of each stream that qpdf reads there left out,
-    and whether a ``stream`` keyword is left in view besides those of the streams left out
-    (a stream no table of ``pdf`` places there, one an update superseded, or a look-alike).
+                     xref: dict[ObjGen, tuple[int, int, int]]) -> tuple[bytes, bool, list[tuple[int, int]]]:
+    """``data[start:end]`` with the data of each stream that qpdf reads there left out;
+    whether a ``stream`` keyword is left in view besides those of the streams left out
+    (a stream no table of ``pdf`` places there, one an update superseded, or a look-alike);
+    and where the data left out is, (start, end) each.
 
     The streams are the stream objects the revision (``pdf``, its :func:`_xref`) places
     in that range, each read by qpdf without a warning (the caller makes sure); each
@@ -326,6 +357,8 @@ def _outside_streams(data: bytes, start: int, end: int, pdf: pikepdf.Pdf,
     ``stream`` in a comment must not hide the bytes that follow it from the checks."""
     placed = sorted((offset, og) for og, (kind, offset, _) in xref.items() if kind == 1 and start <= offset < end)
     parts = []
+    regions: list[tuple[int, int]] = []
+    containers = {entry[1] for entry in xref.values() if entry[0] == 2}
     done = start
     for k, (offset, og) in enumerate(placed):
         obj = pdf.get_object(og)
@@ -346,8 +379,13 @@ def _outside_streams(data: bytes, start: int, end: int, pdf: pikepdf.Pdf,
             raise _Decline("a stream whose data is not where qpdf reads it, or not there alone")
         parts.append(data[done:found[0]])
         done = found[0] + length
+        regions.append((found[0], done))
+        if obj.stream_dict.get("/Type") == "/ObjStm" and og[0] not in containers:
+            # viewers that rebuild a cross-reference by scanning the file read object
+            # streams they find too: objects no entry names would come to life
+            raise _Decline("an object stream no cross-reference entry takes objects from")
     text = b"".join([*parts, data[done:end]])
-    return text, text.count(b"stream") != 2 * len(parts)
+    return text, text.count(b"stream") != 2 * len(parts), regions
 
 
 def _update_object_streams(new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int, int]],
