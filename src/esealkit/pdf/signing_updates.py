@@ -89,9 +89,9 @@ _NUMBERS_ONLY_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+(?:%s[+-]?[0-9]+)?(?:%s)?" % 
 _REFERENCE_AHEAD_RE = re.compile(rb"(?:%s)?[+-]?[0-9]+%s[+-]?[0-9]+%sR(?![A-Za-z])" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
 _REFERENCE_ONLY_RE = re.compile(rb"[+-]?[0-9]+%s[+-]?[0-9]+%sR(?:%s)?" % (_SEPARATOR, _SEPARATOR, _SEPARATOR))
 _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%EOF")
-# "n g " before "obj", read on the bytes reversed: " g n" (whitespace as C's isspace and NUL)
-_HEADER_BACKWARDS_RE = re.compile(rb"[\x00\t\n\x0b\x0c\r ]*([0-9]+)[\x00\t\n\x0b\x0c\r ]+([0-9]+)")
-_SPACES = b"\x00\t\n\x0b\x0c\r "
+_SPACES = b"\x00\t\n\x0b\x0c\r "  # C's isspace, and NUL
+_SPACE_BYTES = frozenset(_SPACES)
+_DIGIT_BYTES = frozenset(b"0123456789")
 # a stream dictionary's /Length given as a reference, as qpdf writes it (also found in a
 # nested dictionary: then an object is merely read again)
 _INDIRECT_LENGTH_RE = re.compile(rb"/Length [0-9]+ [0-9]+ R")
@@ -309,6 +309,28 @@ def _check_signed_text(data: bytes, start: int, i: int, revision_ends: Sequence[
     _check_no_hidden_headers(data, start, end, regions, xref(i))
 
 
+def _header_before(data: bytes, at: int, start: int) -> tuple[ObjGen, int] | None:
+    """The object ``n g`` whose header ends with the ``obj`` at ``at`` (whitespace, digits,
+    whitespace, digits before it, from ``start`` on: the digits whatever their number,
+    forty leading zeros are still object 4) and where its digits begin; None when the
+    bytes before ``obj`` are no header.  (Whitespace as C's isspace, and NUL.)"""
+    p = at
+    while p > start and data[p - 1] in _SPACE_BYTES:
+        p -= 1
+    generation_end = p
+    while p > start and data[p - 1] in _DIGIT_BYTES:
+        p -= 1
+    generation_start = p
+    while p > start and data[p - 1] in _SPACE_BYTES:
+        p -= 1
+    number_end = p
+    while p > start and data[p - 1] in _DIGIT_BYTES:
+        p -= 1
+    if p == number_end or number_end == generation_start or generation_start == generation_end:
+        return None
+    return (int(data[p:number_end]), int(data[generation_start:generation_end])), p
+
+
 def _check_no_hidden_headers(data: bytes, start: int, end: int, regions: list[tuple[int, int]],
                              xref: dict[ObjGen, tuple[int, int, int]]) -> None:
     """No ``n g obj`` in ``data[start:end]`` that a viewer rebuilding the revision's
@@ -317,16 +339,14 @@ def _check_no_hidden_headers(data: bytes, start: int, end: int, regions: list[tu
     inside stream data (``regions``, ascending), none of an object the table places in an
     object stream or nowhere, and none after the place the table gives (the scan keeps
     the last of a number; an earlier copy is what an update before signing replaced)."""
-    backwards = data[start:end][::-1]
     at = data.find(b"obj", start, end)
     while at != -1:
-        m = _HEADER_BACKWARDS_RE.match(backwards, end - at)
-        if m is not None:
-            first = end - m.end()
+        found = _header_before(data, at, start) if data[at - 3:at] != b"end" else None
+        if found is not None:
+            og, first = found
             k = bisect.bisect_right(regions, (first, end)) - 1
             if k >= 0 and regions[k][0] <= first < regions[k][1]:
                 raise _Decline("an object header inside a stream's data")
-            og = (int(m.group(2)[::-1]), int(m.group(1)[::-1]))
             entry = xref.get(og)
             if entry is None or entry[0] != 1 or (entry[1] < first and data[entry[1]:first].strip(_SPACES)):
                 raise _Decline(f"object {og[0]} {og[1]} where a scan of the file would take it and no table puts it")
@@ -798,14 +818,12 @@ def _check_update_objects_listed(data: bytes, start: int, end: int, table: dict[
     scan the file for objects, as poppler and Ghostscript do when they find the
     cross-reference broken (a dangling reference of the signed revision would come to
     life in them).  The digits before ``obj`` are read back whatever their number (forty
-    leading zeros are still object 4): on the update's bytes reversed, in one pass."""
-    backwards = data[start:end][::-1]
+    leading zeros are still object 4)."""
     at = data.find(b"obj", start, end)
     while at != -1:
-        m = _HEADER_BACKWARDS_RE.match(backwards, end - at)
-        if m is not None:
-            first = at - (m.end() - (end - at))  # where the object number's digits begin
-            og = (int(m.group(2)[::-1]), int(m.group(1)[::-1]))
+        found = _header_before(data, at, start)
+        if found is not None:
+            og, first = found
             entry = table.get(og)
             if entry is None or entry.type != 1 or not start <= entry.offset <= first or \
                     data[entry.offset:first].strip(_SPACES):
