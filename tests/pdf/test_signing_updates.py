@@ -1954,3 +1954,43 @@ def test_an_object_a_rebuilding_viewer_would_find_in_the_signed_revision_decline
     # the same preparation without the copy is recognised
     plain = _Signed(_sign(pki, _update(base, {page.info: b"<< /Title (contract) >>"}), "Signature1"))
     assert isinstance(_both_say(plain, _update(plain.pdf, plain.honest(value=_late_signature(plain))))[0], Additions)
+
+
+def _object_stream_with_a_stale_page(base: bytes) -> bytes:
+    """``base`` with an update adding an object stream that holds a harmless object, taken
+    from it, and a copy of the page drawing "EVIL", taken by no entry (the seventeenth
+    review's preparation): MuPDF and Ghostscript, repairing a file, take such copies."""
+    page = _first_page(base)
+    holder, kept, evil = page.size, page.size + 1, page.size + 2
+    drawing = b"BT /F1 48 Tf 72 500 Td (EVIL 999) Tj ET"
+    copy = page.text.replace(b"/Contents %d 0 R" % page.contents, b"/Contents %d 0 R" % evil)
+    head, body = b"", b""
+    for number, text in [(kept, b"<< /Note (kept) >>"), (page.number, copy)]:
+        head += b"%d %d " % (number, len(body))
+        body += text + b" "
+    stream = (b"<< /Type /ObjStm /N 2 /First %d /Length %d >>\nstream\n" % (len(head), len(head + body))
+              + head + body + b"\nendstream")
+    return _xref_stream_update(base, {holder: stream,
+                                      evil: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing)},
+                               {kept: (holder, 0)})
+
+
+@pytest.mark.parametrize("trigger", ["a classic table after a stream", "an indented table line"])
+def test_a_late_update_making_viewers_repair_the_file_is_refused(pki, trigger):
+    base = simple_pdf(["Contract"], title="contract")
+    signed = _Signed(_sign(pki, _object_stream_with_a_stale_page(base), "Signature1"))
+    late = signed.honest(value=_late_signature(signed))
+    data = _update(signed.pdf, late)  # a classic table whose /Prev is the signed cross-reference stream
+    if trigger == "an indented table line":
+        at = data.rindex(b"\nxref\n") + 1
+        m = re.compile(rb"\n(\d+ \d+\n)").search(data, at + len(b"xref\n0 1\n") + 20)
+        data = data[:m.start(1)] + b" " + data[m.start(1):]
+        tail = re.search(rb"startxref\n(\d+)\n%%EOF\n\Z", data)
+        assert int(tail.group(1)) == at  # the table did not move
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    for quick in (True, False):
+        verdict = analyse_changes(data, [first], quick=quick)[first]
+        assert verdict.level is None and "repair" in verdict.suspicious, (quick, verdict)
+    # a cross-reference stream after it, as pyHanko writes one, is no trigger
+    honest = _xref_stream_update(signed.pdf, late, {})
+    assert analyse_changes(honest, [first])[first].level == ModificationLevel.FORM_FILLING

@@ -147,6 +147,72 @@ def _wide_cross_reference_streams(data: bytes, after: int, opened: tuple[pikepdf
     return found, highest, (opened[0], opened[1] or bool(opened[0].get_warnings()))
 
 
+_TABLE_RE = re.compile(rb"(?<![A-Za-z])xref[\x00\t\x0c ]*[\r\n]")
+_INDENTED_LINE_RE = re.compile(rb"[\r\n][\x00\t\x0c ]")
+_TRAILER_PREV_RE = re.compile(rb"/Prev[\x00\t\n\x0c\r ]+([0-9]+)")
+
+
+def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | None) -> str | None:
+    """Why a classic cross-reference table after ``after`` makes MuPDF or Ghostscript
+    repair the file, when they would then show objects the tables do not give, or None.
+
+    MuPDF stops at a line of a table that begins with whitespace (qpdf and pyHanko skip
+    it) and Ghostscript at a table whose /Prev is a cross-reference stream; repairing,
+    both take objects from object streams over those in the file: a copy of an object
+    that an object stream holds and the table does not take from it comes to life."""
+    for m in _TABLE_RE.finditer(data, after):
+        if data[max(0, m.start() - 5):m.start()] == b"start":
+            continue
+        stop = data.find(b"trailer", m.end())
+        if stop == -1:
+            continue
+        if _INDENTED_LINE_RE.search(data, m.end() - 1, stop):
+            return ("a cross-reference table after signing has a line beginning with whitespace: MuPDF then "
+                    "repairs the file and may show objects the tables do not give")
+        prev = _TRAILER_PREV_RE.search(data, stop, stop + 4096)
+        if prev is not None and b"/XRef" in data[int(prev.group(1)):int(prev.group(1)) + 512] and \
+                _stale_object_stream_members(data, opened):
+            return ("a cross-reference table after signing continues a cross-reference stream (Ghostscript then "
+                    "repairs the file) while an object stream holds an object the tables do not take from it, "
+                    "which the repaired file shows")
+    return None
+
+
+def _stale_object_stream_members(data: bytes, opened: tuple[pikepdf.Pdf, bool] | None) -> bool:
+    """Whether an object stream qpdf's table lists holds an object the table does not
+    take from it at that index (read with ``opened`` or, without it, a reading of its
+    own; a file qpdf cannot read holds none here: the reader reported it)."""
+    if opened is not None:
+        return _stale_members(opened[0])
+    try:
+        with pikepdf.open(io.BytesIO(data), attempt_recovery=False, suppress_warnings=True,
+                          inherit_page_attributes=False) as pdf:
+            return _stale_members(pdf)
+    except (pikepdf.PdfError, ValueError, TypeError, RuntimeError):
+        return False
+
+
+def _stale_members(pdf: pikepdf.Pdf) -> bool:
+    table = pdf.get_xref_table()
+    for (number, generation), entry in table.items():
+        if entry.type != 1:
+            continue
+        stream = pdf.get_object((number, generation))
+        if not isinstance(stream, pikepdf.Stream) or stream.stream_dict.get("/Type") != "/ObjStm":
+            continue
+        first = stream.stream_dict.get("/First")
+        try:
+            header = bytes(stream.read_bytes())[:first if isinstance(first, int) else 0].split()
+        except pikepdf.PdfError:
+            return True
+        for index, token in enumerate(header[0::2]):
+            member = table.get((int(token), 0)) if token.isdigit() else None
+            if member is None or member.type != 2 or member.obj_stream_number != number or \
+                    member.obj_stream_index != index:
+                return True
+    return False
+
+
 # /Size, its letters perhaps escaped, and the token that follows it
 _SIZE_RE = re.compile(rb"/(?:S|#53)(?:i|#69)(?:z|#7[aA])(?:e|#65)(?=[\x00\t\n\x0c\r ()<>\[\]{}/%])"
                       rb"[\x00\t\n\x0c\r ]*([+-]?[0-9]*\.?[0-9]*)")
@@ -214,6 +280,10 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
                                          f"whose highest object is {highest}: poppler cannot make room for it and "
                                          f"rebuilds the cross-reference by scanning the file, which may show objects "
                                          f"no section lists", (), None)
+        elif (repair := _repair_problem(data, br[2] + br[3], opened)) is not None:
+            out[br] = ChangeResult(None, repair, (), None)
+    if opened is not None:  # warnings reading object streams above count as the reader's
+        opened = (opened[0], opened[1] or bool(opened[0].get_warnings()))
     pending = [br for br in pending if br not in out]
     if not pending:
         return out
