@@ -314,21 +314,20 @@ def _header_before(data: bytes, at: int, start: int) -> tuple[ObjGen, int] | Non
     whitespace, digits before it, from ``start`` on: the digits whatever their number,
     forty leading zeros are still object 4) and where its digits begin; None when the
     bytes before ``obj`` are no header.  (Whitespace as C's isspace, and NUL.)"""
-    p = at
-    while p > start and data[p - 1] in _SPACE_BYTES:
-        p -= 1
-    generation_end = p
-    while p > start and data[p - 1] in _DIGIT_BYTES:
-        p -= 1
-    generation_start = p
-    while p > start and data[p - 1] in _SPACE_BYTES:
-        p -= 1
-    number_end = p
-    while p > start and data[p - 1] in _DIGIT_BYTES:
-        p -= 1
-    if p == number_end or number_end == generation_start or generation_start == generation_end:
+    generation_end = _back_over(data, at, start, _SPACE_BYTES)
+    generation_start = _back_over(data, generation_end, start, _DIGIT_BYTES)
+    number_end = _back_over(data, generation_start, start, _SPACE_BYTES)
+    number_start = _back_over(data, number_end, start, _DIGIT_BYTES)
+    if number_start == number_end or number_end == generation_start or generation_start == generation_end:
         return None
-    return (int(data[p:number_end]), int(data[generation_start:generation_end])), p
+    return (int(data[number_start:number_end]), int(data[generation_start:generation_end])), number_start
+
+
+def _back_over(data: bytes, at: int, start: int, allowed: frozenset[int]) -> int:
+    """Where the run of ``allowed`` bytes that ends at ``at`` begins (not before ``start``)."""
+    while at > start and data[at - 1] in allowed:
+        at -= 1
+    return at
 
 
 def _check_no_hidden_headers(data: bytes, start: int, end: int, regions: list[tuple[int, int]],
