@@ -837,20 +837,24 @@ def test_a_warning_the_reader_used_up_still_declines(signed):
 # ------------------------------------------- what refers to the Info object: no shortcuts
 
 
-def _xref_stream_update(pdf: bytes, plain: dict[int, bytes], compressed: dict[int, tuple[int, int]]) -> bytes:
+def _xref_stream_update(pdf: bytes, plain: dict[int, bytes], compressed: dict[int, tuple[int, int]],
+                        rows_only: dict[int, bytes] | None = None) -> bytes:
     """``pdf`` with an update whose cross-reference is a stream: ``plain`` objects written
     in the file, ``compressed`` objects (number -> (object stream, index)) in object
-    streams among ``plain``."""
+    streams among ``plain``, and ``rows_only``: rows (7 bytes) for numbers written nowhere."""
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         root, size = doc.trailer.Root.objgen[0], int(doc.trailer.Size)
         info = doc.trailer.Info.objgen[0]
     out, offsets, prev = _written(pdf, plain)
-    x = max([size, *plain, *compressed]) + 1
+    x = max([size, *plain, *compressed, *(rows_only or {})]) + 1
     offsets[x] = len(out)
     rows = []
-    numbers = sorted([*offsets, *compressed])
+    extra = rows_only or {}
+    numbers = sorted([*offsets, *compressed, *extra])
     for n in numbers:
-        if n in compressed:
+        if n in extra:
+            rows.append(extra[n])
+        elif n in compressed:
             s, i = compressed[n]
             rows.append(bytes([2]) + s.to_bytes(4, "big") + i.to_bytes(2, "big"))
         else:
@@ -1994,3 +1998,82 @@ def test_a_late_update_making_viewers_repair_the_file_is_refused(pki, trigger):
     # a cross-reference stream after it, as pyHanko writes one, is no trigger
     honest = _xref_stream_update(signed.pdf, late, {})
     assert analyse_changes(honest, [first])[first].level == ModificationLevel.FORM_FILLING
+
+
+@pytest.mark.parametrize("trigger", ["xref and a subsection on one line, then an indented one",
+                                     "a /Prev far after trailer", "an escaped /Prev", "a blank line in the table",
+                                     "21-byte entries"])
+def test_more_repair_triggers_are_refused_when_a_repair_would_show_another_object(pki, trigger):
+    # the eighteenth review: ways around the two triggers first refused, all read by
+    # qpdf and pyHanko, all making MuPDF or Ghostscript repair the file and draw the
+    # object stream's stale page; now any table after signing not written strictly, or
+    # continuing a stream, is refused while such a copy exists
+    base = simple_pdf(["Contract"], title="contract")
+    signed = _Signed(_sign(pki, _object_stream_with_a_stale_page(base), "Signature1"))
+    data = _update(signed.pdf, signed.honest(value=_late_signature(signed)))
+    at = data.rindex(b"\nxref\n") + 1
+    trailer = data.index(b"trailer", at)
+    if trigger.startswith("xref and"):
+        table = data[at:trailer].replace(b"xref\n", b"xref ", 1)
+        table = re.sub(rb"\n([0-9]+ 1\n)", rb"\n \1", table, count=1)
+        data = data[:at] + table + data[trailer:]
+        data = _restart(data, at)
+    elif trigger == "a /Prev far after trailer":
+        data = data.replace(b"trailer\n<<", b"trailer\n<< /Pad [" + b" 0" * 3000 + b" ]", 1)
+    elif trigger == "an escaped /Prev":
+        data = data[:trailer] + data[trailer:].replace(b"/Prev", b"/P#72ev", 1)
+    elif trigger == "a blank line in the table":
+        data = data[:at] + data[at:trailer].replace(b"0 1\n", b"0 1\n\n", 1) + data[trailer:]
+        data = _restart(data, at)
+    else:
+        data = data[:at] + data[at:trailer].replace(b" \n", b" \r\n") + data[trailer:]
+        data = _restart(data, at)
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    for quick in (True, False):
+        verdict = analyse_changes(data, [first], quick=quick)[first]
+        assert verdict.level is None and "repair" in verdict.suspicious, (quick, verdict)
+
+
+def _restart(data: bytes, table: int) -> bytes:
+    """``data`` with its last startxref pointing at ``table`` (its last table, moved)."""
+    tail = re.search(rb"startxref\n(\d+)\n%%EOF\n\Z", data)
+    return data[:tail.start(1)] + b"%d" % table + data[tail.end(1):]
+
+
+@pytest.mark.parametrize("row", [b"\x01" + (10 ** 8).to_bytes(4, "big") + bytes(2),
+                                 b"\x02" + (10 ** 6).to_bytes(4, "big") + bytes(2)])
+def test_an_object_stream_of_the_update_holding_an_object_no_entry_takes_is_refused(signed, row):
+    # the eighteenth review: the late signature written as pyHanko writes it, its object
+    # stream also holding a copy of the page that no row takes, and one row MuPDF cannot
+    # follow (past the end of the file, or into an object stream that does not exist):
+    # MuPDF repairs and draws the copy, pyHanko never reads the row
+    page = _first_page(signed.pdf)
+    objects = signed.honest(value=_late_signature(signed))
+    field = objects.pop(signed.size)
+    holder, evil, orphan = signed.size + 3, signed.size + 4, signed.size + 6
+    drawing = b"BT /F1 48 Tf 72 500 Td (EVIL 999) Tj ET"
+    copy = page.text.replace(b"/Contents %d 0 R" % page.contents, b"/Contents %d 0 R" % evil)
+    head, body = b"", b""
+    for number, text in [(signed.size, field), (page.number, copy)]:
+        head += b"%d %d " % (number, len(body))
+        body += text + b" "
+    objects[holder] = (b"<< /Type /ObjStm /N 2 /First %d /Length %d >>\nstream\n" % (len(head), len(head + body))
+                       + head + body + b"\nendstream")
+    objects[evil] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing)
+    data = _xref_stream_update(signed.pdf, objects, {signed.size: (holder, 0)}, {orphan: row})
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    assert _both_say(signed, data)[0] is None
+    for quick in (True, False):
+        verdict = analyse_changes(data, [first], quick=quick)[first]
+        assert verdict.level is None and "repair" in verdict.suspicious, (quick, verdict)
+
+
+def test_an_odd_but_harmless_table_is_not_refused(signed):
+    # the eighteenth review: a space before "trailer" was refused as a MuPDF repair
+    # trigger, with nothing in the file a repair would show differently
+    data = _update(signed.pdf, signed.honest(value=_late_signature(signed)))
+    at = data.rindex(b"trailer")
+    data = data[:at] + b" " + data[at:]
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    assert analyse_changes(data, [first], quick=False)[first].level == ModificationLevel.FORM_FILLING
+    assert analyse_changes(data, [first])[first].level == ModificationLevel.FORM_FILLING

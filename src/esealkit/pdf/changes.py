@@ -30,7 +30,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
 from esealkit.pdf.linearization import declared_lengths
 from esealkit.pdf.reader import revision_ends
-from esealkit.pdf.signing_updates import Additions, recognise_updates
+from esealkit.pdf.signing_updates import Additions, header_before, recognise_updates
 from esealkit.report import Check, SubIndication
 
 __all__ = ["ChangeResult", "analyse_changes", "changes_check", "linearized_problem", "tail_problem"]
@@ -147,53 +147,78 @@ def _wide_cross_reference_streams(data: bytes, after: int, opened: tuple[pikepdf
     return found, highest, (opened[0], opened[1] or bool(opened[0].get_warnings()))
 
 
-_TABLE_RE = re.compile(rb"(?<![A-Za-z])xref[\x00\t\x0c ]*[\r\n]")
-_INDENTED_LINE_RE = re.compile(rb"[\r\n][\x00\t\x0c ]")
-_TRAILER_PREV_RE = re.compile(rb"/Prev[\x00\t\n\x0c\r ]+([0-9]+)")
+_TABLE_RE = re.compile(rb"(?<![A-Za-z])xref(?![A-Za-z])")
+# a classic table as every reader reads it without repair: "xref", an end of line,
+# subsections "first count" at the start of their lines, entries of exactly 20 bytes
+_STRICT_TABLE_RE = re.compile(rb"xref(?:\r\n|\n|\r)(?:[0-9]+ [0-9]+(?:\r\n|\n|\r)"
+                              rb"(?:[0-9]{10} [0-9]{5} [fn](?: \r| \n|\r\n))*)+trailer")
 
 
 def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | None) -> str | None:
-    """Why a classic cross-reference table after ``after`` makes MuPDF or Ghostscript
-    repair the file, when they would then show objects the tables do not give, or None.
+    """Why a viewer that repairs the file may show objects the tables do not give after
+    the revisions from ``after`` on, or None.
 
-    MuPDF stops at a line of a table that begins with whitespace (qpdf and pyHanko skip
-    it) and Ghostscript at a table whose /Prev is a cross-reference stream; repairing,
-    both take objects from object streams over those in the file: a copy of an object
-    that an object stream holds and the table does not take from it comes to life."""
-    for m in _TABLE_RE.finditer(data, after):
-        if data[max(0, m.start() - 5):m.start()] == b"start":
-            continue
-        stop = data.find(b"trailer", m.end())
-        if stop == -1:
-            continue
-        if _INDENTED_LINE_RE.search(data, m.end() - 1, stop):
-            return ("a cross-reference table after signing has a line beginning with whitespace: MuPDF then "
-                    "repairs the file and may show objects the tables do not give")
-        prev = _TRAILER_PREV_RE.search(data, stop, stop + 4096)
-        if prev is not None and b"/XRef" in data[int(prev.group(1)):int(prev.group(1)) + 512] and \
-                _stale_object_stream_members(data, opened):
-            return ("a cross-reference table after signing continues a cross-reference stream (Ghostscript then "
-                    "repairs the file) while an object stream holds an object the tables do not take from it, "
-                    "which the repaired file shows")
-    return None
-
-
-def _stale_object_stream_members(data: bytes, opened: tuple[pikepdf.Pdf, bool] | None) -> bool:
-    """Whether an object stream qpdf's table lists holds an object the table does not
-    take from it at that index (read with ``opened`` or, without it, a reading of its
-    own; a file qpdf cannot read holds none here: the reader reported it)."""
-    if opened is not None:
-        return _stale_members(opened[0])
+    MuPDF and Ghostscript repair a file they find damaged (a table line that begins with
+    whitespace, a classic table continuing a cross-reference stream, a row pointing past
+    the file, ...: the list is long and not theirs alone), and poppler rebuilds its
+    cross-reference by scanning the file; repairing, they take objects from object
+    streams over those in the file, and the last copy of a number in the file.  Where
+    the file holds no such object the tables do not give, repairing shows the same
+    document; where it does (a copy an object stream holds and no entry takes, or a copy
+    later than the one the table gives), everything after signing must be written as
+    every reader reads it without repair: strict classic tables, none continuing a
+    cross-reference stream, cross-reference streams whose rows all point at objects."""
     try:
-        with pikepdf.open(io.BytesIO(data), attempt_recovery=False, suppress_warnings=True,
-                          inherit_page_attributes=False) as pdf:
-            return _stale_members(pdf)
+        pdf = opened[0] if opened is not None else pikepdf.open(
+            io.BytesIO(data), attempt_recovery=False, suppress_warnings=True, inherit_page_attributes=False)
     except (pikepdf.PdfError, ValueError, TypeError, RuntimeError):
-        return False
+        return None  # the reader reported it
+    try:
+        hidden = _hidden_objects(data, pdf)
+        if hidden is None:
+            return None
+        streams_before = False
+        tables = [m.start() for m in _TABLE_RE.finditer(data, after) if data[max(0, m.start() - 5):m.start()] != b"start"]
+        for at in tables:
+            if not _STRICT_TABLE_RE.match(data, at):
+                return (f"a cross-reference table after signing is not written as readers read it without "
+                        f"repairing the file, and a repaired file shows {hidden}")
+        table = pdf.get_xref_table()
+        for og, entry in table.items():
+            if entry.type != 1:
+                continue
+            obj = pdf.get_object(og)
+            if not isinstance(obj, pikepdf.Stream) or obj.stream_dict.get("/Type") != "/XRef":
+                continue
+            if entry.offset < after:
+                streams_before = True
+            elif not _rows_point_at_objects(data, obj, table):
+                return (f"a cross-reference stream after signing has rows that point at no object, which makes "
+                        f"viewers repair the file, and a repaired file shows {hidden}")
+        if streams_before and tables:
+            return (f"a classic cross-reference table after signing continues a cross-reference stream, which "
+                    f"makes Ghostscript repair the file, and a repaired file shows {hidden}")
+        return None
+    finally:
+        if opened is None:
+            pdf.close()
 
 
-def _stale_members(pdf: pikepdf.Pdf) -> bool:
+def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
+    """What a viewer repairing the file would take that qpdf's table does not give, or
+    None: an object an object stream holds and no entry takes from it at that index, or
+    a copy of an object in the file later than the one the table gives (or of one the
+    table places in an object stream or nowhere)."""
     table = pdf.get_xref_table()
+    at = data.find(b"obj")
+    while at != -1:
+        found = header_before(data, at, 0) if data[at - 3:at] != b"end" else None
+        if found is not None:
+            og, first = found
+            entry = table.get(og)
+            if entry is None or entry.type != 1 or (entry.offset < first and data[entry.offset:first].strip()):
+                return f"object {og[0]} {og[1]} at offset {first}, which no table gives there"
+        at = data.find(b"obj", at + 3)
     for (number, generation), entry in table.items():
         if entry.type != 1:
             continue
@@ -204,13 +229,52 @@ def _stale_members(pdf: pikepdf.Pdf) -> bool:
         try:
             header = bytes(stream.read_bytes())[:first if isinstance(first, int) else 0].split()
         except pikepdf.PdfError:
-            return True
+            return f"object stream {number}, which does not decode"
         for index, token in enumerate(header[0::2]):
             member = table.get((int(token), 0)) if token.isdigit() else None
             if member is None or member.type != 2 or member.obj_stream_number != number or \
                     member.obj_stream_index != index:
-                return True
-    return False
+                return f"object {token.decode(errors='replace')} in object stream {number}, which no entry takes from it"
+    return None
+
+
+def _rows_point_at_objects(data: bytes, stream: Any, table: dict[tuple[int, int], Any]) -> bool:
+    """Every row of a cross-reference stream frees only object 0, places an object at its
+    own header inside the file, or in an object stream the table has."""
+    info = stream.stream_dict
+    try:
+        widths = [int(w) for w in info.get("/W", [])]
+        index = [int(n) for n in info.get("/Index", [0, info.get("/Size", 0)])]
+        rows = bytes(stream.read_bytes())
+    except (pikepdf.PdfError, TypeError, ValueError):
+        return False
+    if len(widths) != 3 or sum(widths) <= 0 or len(index) % 2 or len(rows) % sum(widths):
+        return False
+    step = sum(widths)
+    if sum(index[1::2]) != len(rows) // step or min(index, default=0) < 0:
+        return False  # (checked before the numbers are listed: /Index may claim billions)
+    numbers = [n for k in range(0, len(index), 2) for n in range(index[k], index[k] + index[k + 1])]
+    w0, w1 = widths[0], widths[1]
+    for number, at in zip(numbers, range(0, len(rows), step), strict=True):
+        kind = int.from_bytes(rows[at:at + w0], "big") if w0 else 1
+        second = int.from_bytes(rows[at + w0:at + w0 + w1], "big")
+        if kind == 0:
+            if number != 0:
+                return False
+        elif kind == 1:
+            found = _HEADER_AT_RE.match(data, second) if second < len(data) else None
+            if found is None or int(found.group(1)) != number:
+                return False
+        elif kind == 2:
+            holder = table.get((second, 0))
+            if holder is None or holder.type != 1:
+                return False
+        else:
+            return False
+    return True
+
+
+_HEADER_AT_RE = re.compile(rb"[\x00\t\n\x0c\r ]*0*([0-9]+)[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+obj")
 
 
 # /Size, its letters perhaps escaped, and the token that follows it

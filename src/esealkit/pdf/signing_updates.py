@@ -42,7 +42,7 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from esealkit import _der, cms
 from esealkit.errors import MalformedInput
 
-__all__ = ["Additions", "recognise_updates"]
+__all__ = ["Additions", "header_before", "recognise_updates"]
 
 ObjGen = tuple[int, int]
 # per revision (by its end), the objects whose serialisation refers to each object
@@ -309,7 +309,7 @@ def _check_signed_text(data: bytes, start: int, i: int, revision_ends: Sequence[
     _check_no_hidden_headers(data, start, end, regions, xref(i))
 
 
-def _header_before(data: bytes, at: int, start: int) -> tuple[ObjGen, int] | None:
+def header_before(data: bytes, at: int, start: int) -> tuple[ObjGen, int] | None:
     """The object ``n g`` whose header ends with the ``obj`` at ``at`` (whitespace, digits,
     whitespace, digits before it, from ``start`` on: the digits whatever their number,
     forty leading zeros are still object 4) and where its digits begin; None when the
@@ -340,7 +340,7 @@ def _check_no_hidden_headers(data: bytes, start: int, end: int, regions: list[tu
     the last of a number; an earlier copy is what an update before signing replaced)."""
     at = data.find(b"obj", start, end)
     while at != -1:
-        found = _header_before(data, at, start) if data[at - 3:at] != b"end" else None
+        found = header_before(data, at, start) if data[at - 3:at] != b"end" else None
         if found is not None:
             og, first = found
             k = bisect.bisect_right(regions, (first, end)) - 1
@@ -820,7 +820,7 @@ def _check_update_objects_listed(data: bytes, start: int, end: int, table: dict[
     leading zeros are still object 4)."""
     at = data.find(b"obj", start, end)
     while at != -1:
-        found = _header_before(data, at, start)
+        found = header_before(data, at, start)
         if found is not None:
             og, first = found
             entry = table.get(og)
