@@ -2077,3 +2077,72 @@ def test_an_odd_but_harmless_table_is_not_refused(signed):
     first = read_pdf(signed.pdf).signatures[0].byte_range
     assert analyse_changes(data, [first], quick=False)[first].level == ModificationLevel.FORM_FILLING
     assert analyse_changes(data, [first])[first].level == ModificationLevel.FORM_FILLING
+
+
+def _mupdf_repair_trigger(data: bytes) -> bytes:
+    """``data`` with its last table written "xref 0 1" on one line and a later subsection
+    indented: MuPDF repairs such a file (the eighteenth review's trigger)."""
+    at = data.rindex(b"\nxref\n") + 1
+    trailer = data.index(b"trailer", at)
+    table = data[at:trailer].replace(b"xref\n", b"xref ", 1)
+    table = re.sub(rb"\n([0-9]+ 1\n)", rb"\n \1", table, count=1)
+    return _restart(data[:at] + table + data[trailer:], at)
+
+
+@pytest.mark.parametrize("spelling", [b"%d 0 %%c\nobj", b"%d %%c\n0 obj"])
+def test_an_object_header_with_a_comment_in_it_counts_as_hidden(signed, spelling):
+    # the nineteenth review: a copy of the page's content stream in the update, its header
+    # with a comment in it, which the walk back from "obj" did not take for a header; a
+    # MuPDF repair took it and drew "EVIL"
+    page = _first_page(signed.pdf)
+    drawing = b"BT /F1 48 Tf 72 500 Td (EVIL 999) Tj ET"
+    data = _update(signed.pdf, signed.honest(value=_late_signature(signed)))
+    at = data.rindex(b"\nxref\n") + 1
+    copy = spelling % page.contents + b"\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (len(drawing), drawing)
+    data = _restart(data[:at] + copy + data[at:], at + len(copy))
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    assert recognise_updates(data, [first[2] + first[3]], revision_ends(data))[first[2] + first[3]] is None
+    tricked = _mupdf_repair_trigger(data)
+    for quick in (True, False):
+        verdict = analyse_changes(tricked, [first], quick=quick)[first]
+        assert verdict.level is None and "repair" in verdict.suspicious, (quick, verdict)
+
+
+@pytest.mark.parametrize("first_value", [b"%d.0", b"0"])
+def test_an_object_stream_whose_members_cannot_be_told_counts_as_hidden(pki, first_value):
+    # the nineteenth review: an object stream no entry takes from, holding a copy of the
+    # page, with /First a real or 0: its header read as empty, nothing was hidden; MuPDF
+    # reads /First as a number and drew the copy after a repair
+    base = simple_pdf(["Contract"], title="contract")
+    page = _first_page(base)
+    holder, evil = page.size, page.size + 1
+    drawing = b"BT /F1 48 Tf 72 500 Td (EVIL 999) Tj ET"
+    copy = page.text.replace(b"/Contents %d 0 R" % page.contents, b"/Contents %d 0 R" % evil)
+    head = b"%d 0 " % page.number
+    stream = (b"<< /Type /ObjStm /N 1 /First %s /Length %d >>\nstream\n"
+              % (first_value.replace(b"%d", b"%d" % len(head)), len(head + copy)) + head + copy + b"\nendstream")
+    signed = _Signed(_sign(pki, _update(base, {holder: stream, evil: b"<< /Length %d >>\nstream\n%s\nendstream"
+                                               % (len(drawing), drawing)}), "Signature1"))
+    data = _mupdf_repair_trigger(_update(signed.pdf, signed.honest(value=_late_signature(signed))))
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    for quick in (True, False):
+        verdict = analyse_changes(data, [first], quick=quick)[first]
+        assert verdict.level is None and "repair" in verdict.suspicious, (quick, verdict)
+
+
+def test_hostile_object_headers_and_object_streams_raise_nothing_and_inflate_little(pki):
+    # the nineteenth review: 5,000-digit object numbers made int() raise out of the
+    # analysis, and object streams inflating a thousandfold were inflated whole to read
+    # their headers (8 of 200 MB took 11 s)
+    import zlib
+    base = simple_pdf(["Contract"], title="contract")
+    page = _first_page(base)
+    bomb = zlib.compress(b"0" * (50 << 20), 9)
+    objects = {page.size: b"<< /Type /ObjStm /N 0 /First 0 /Filter /FlateDecode /Length %d >>\nstream\n"
+                          % len(bomb) + bomb + b"\nendstream"}
+    prepared = _update(base, objects) + b"%" + b"1" * 5000 + b" 0 obj\n"
+    signed = _Signed(_sign(pki, _update(prepared, {page.info: b"<< /Title (contract) >>"}), "Signature1"))
+    data = _update(signed.pdf, signed.honest(value=_late_signature(signed)))
+    first = read_pdf(signed.pdf).signatures[0].byte_range
+    for quick in (True, False):
+        assert isinstance(analyse_changes(data, [first], quick=quick)[first], ChangeResult)

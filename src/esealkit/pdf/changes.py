@@ -30,7 +30,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
 from esealkit.pdf.linearization import declared_lengths
 from esealkit.pdf.reader import revision_ends
-from esealkit.pdf.signing_updates import Additions, header_before, recognise_updates
+from esealkit.pdf.signing_updates import Additions, header_before, is_keyword_obj, recognise_updates
 from esealkit.report import Check, SubIndication
 
 __all__ = ["ChangeResult", "analyse_changes", "changes_check", "linearized_problem", "tail_problem"]
@@ -213,6 +213,8 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
     at = data.find(b"obj")
     while at != -1:
         found = header_before(data, at, 0) if data[at - 3:at] != b"end" else None
+        if found is None and is_keyword_obj(data, at):
+            return f"what a scan takes for an object before offset {at} (a header with a comment in it, say)"
         if found is not None:
             og, first = found
             entry = table.get(og)
@@ -225,17 +227,45 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
         stream = pdf.get_object((number, generation))
         if not isinstance(stream, pikepdf.Stream) or stream.stream_dict.get("/Type") != "/ObjStm":
             continue
-        first = stream.stream_dict.get("/First")
-        try:
-            header = bytes(stream.read_bytes())[:first if isinstance(first, int) else 0].split()
-        except pikepdf.PdfError:
-            return f"object stream {number}, which does not decode"
+        header = _object_stream_header(stream)
+        if header is None:
+            return f"object stream {number}, whose members cannot be told (its /N, /First or filter)"
         for index, token in enumerate(header[0::2]):
-            member = table.get((int(token), 0)) if token.isdigit() else None
+            member = table.get((int(token), 0)) if token.isdigit() and len(token) <= 20 else None
             if member is None or member.type != 2 or member.obj_stream_number != number or \
                     member.obj_stream_index != index:
                 return f"object {token.decode(errors='replace')} in object stream {number}, which no entry takes from it"
     return None
+
+
+def _object_stream_header(stream: Any) -> list[bytes] | None:
+    """The tokens before /First of an object stream, decoding no more than that (a stream
+    that inflates a thousandfold must not be inflated whole to read its header); None
+    when they cannot be told as every reader tells them: /N and /First not plain
+    numbers, /First 0 with members, a filter but Flate, fewer than /N pairs."""
+    info = stream.stream_dict
+    count, first = info.get("/N"), info.get("/First")
+    if not isinstance(count, int) or not isinstance(first, int) or isinstance(count, bool) or \
+            isinstance(first, bool) or count < 0 or first < 0 or (count and not first) or first > _MAX_HEADER:
+        return None
+    filters = info.get("/Filter")
+    if isinstance(filters, pikepdf.Array) and len(filters) == 1:
+        filters = filters[0]
+    raw = bytes(stream.read_raw_bytes())
+    if filters is None and "/DecodeParms" not in info:
+        head = raw[:first]
+    elif filters == "/FlateDecode" and "/DecodeParms" not in info:
+        try:
+            head = zlib.decompressobj().decompress(raw, first)
+        except zlib.error:
+            return None
+    else:
+        return None
+    tokens = head.split()
+    return tokens if len(tokens) >= 2 * count else None
+
+
+_MAX_HEADER = 1 << 24
 
 
 def _rows_point_at_objects(data: bytes, stream: Any, table: dict[tuple[int, int], Any]) -> bool:

@@ -42,7 +42,7 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from esealkit import _der, cms
 from esealkit.errors import MalformedInput
 
-__all__ = ["Additions", "header_before", "recognise_updates"]
+__all__ = ["Additions", "header_before", "is_keyword_obj", "recognise_updates"]
 
 ObjGen = tuple[int, int]
 # per revision (by its end), the objects whose serialisation refers to each object
@@ -318,9 +318,19 @@ def header_before(data: bytes, at: int, start: int) -> tuple[ObjGen, int] | None
     generation_start = _back_over(data, generation_end, start, _DIGIT_BYTES)
     number_end = _back_over(data, generation_start, start, _SPACE_BYTES)
     number_start = _back_over(data, number_end, start, _DIGIT_BYTES)
-    if number_start == number_end or number_end == generation_start or generation_start == generation_end:
-        return None
+    if number_start == number_end or number_end == generation_start or generation_start == generation_end \
+            or number_end - number_start > 20 or generation_end - generation_start > 20:
+        return None  # (digits beyond any object number: no header, and int() would refuse 4,300)
     return (int(data[number_start:number_end]), int(data[generation_start:generation_end])), number_start
+
+
+def is_keyword_obj(data: bytes, at: int) -> bool:
+    """Whether the ``obj`` at ``at`` stands as a keyword of its own (not inside a name or a
+    word such as ``endobj``): what a reader scanning the file for objects may take as the
+    end of an object header, whatever comes before it."""
+    before = data[at - 1] if at else 0x20
+    after = data[at + 3] if at + 3 < len(data) else 0x20
+    return before not in _REGULAR and after not in _REGULAR
 
 
 def _back_over(data: bytes, at: int, start: int, allowed: frozenset[int]) -> int:
@@ -341,6 +351,8 @@ def _check_no_hidden_headers(data: bytes, start: int, end: int, regions: list[tu
     at = data.find(b"obj", start, end)
     while at != -1:
         found = header_before(data, at, start) if data[at - 3:at] != b"end" else None
+        if found is None and is_keyword_obj(data, at):
+            raise _Decline("an obj keyword after something that is no plain object header (a comment, say)")
         if found is not None:
             og, first = found
             k = bisect.bisect_right(regions, (first, end)) - 1
@@ -821,6 +833,8 @@ def _check_update_objects_listed(data: bytes, start: int, end: int, table: dict[
     at = data.find(b"obj", start, end)
     while at != -1:
         found = header_before(data, at, start)
+        if found is None and is_keyword_obj(data, at):
+            raise _Decline("an obj keyword after something that is no plain object header (a comment, say)")
         if found is not None:
             og, first = found
             entry = table.get(og)
