@@ -154,7 +154,8 @@ _STRICT_TABLE_RE = re.compile(rb"xref(?:\r\n|\n|\r)(?:[0-9]+ [0-9]+(?:\r\n|\n|\r
                               rb"(?:[0-9]{10} [0-9]{5} [fn](?: \r| \n|\r\n))*)+trailer")
 
 
-def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | None) -> str | None:
+def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | None,
+                    hidden_once: list[str | None]) -> str | None:
     """Why a viewer that repairs the file may show objects the tables do not give after
     the revisions from ``after`` on, or None.
 
@@ -167,14 +168,17 @@ def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | 
     document; where it does (a copy an object stream holds and no entry takes, or a copy
     later than the one the table gives), everything after signing must be written as
     every reader reads it without repair: strict classic tables, none continuing a
-    cross-reference stream, cross-reference streams whose rows all point at objects."""
+    cross-reference stream, cross-reference streams whose rows all point at objects.
+    ``hidden_once`` keeps :func:`_hidden_objects` for the other signatures of the file."""
     try:
         pdf = opened[0] if opened is not None else pikepdf.open(
             io.BytesIO(data), attempt_recovery=False, suppress_warnings=True, inherit_page_attributes=False)
     except (pikepdf.PdfError, ValueError, TypeError, RuntimeError):
         return None  # the reader reported it
     try:
-        hidden = _hidden_objects(data, pdf)
+        if not hidden_once:
+            hidden_once.append(_hidden_objects(data, pdf))
+        hidden = hidden_once[0]
         if hidden is None:
             return None
         streams_before = False
@@ -221,12 +225,15 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
             if entry is None or entry.type != 1 or (entry.offset < first and data[entry.offset:first].strip()):
                 return f"object {og[0]} {og[1]} at offset {first}, which no table gives there"
         at = data.find(b"obj", at + 3)
-    for (number, generation), entry in table.items():
-        if entry.type != 1:
-            continue
+    containers = {entry.obj_stream_number for entry in table.values() if entry.type == 2}
+    streams = [og for og, entry in table.items() if entry.type == 1 and og[0] in containers]
+    typed = [og for og in streams if _is_object_stream(pdf.get_object(og))]
+    if len(_OBJSTM_RE.findall(data)) > len(typed):
+        # the bytes name /ObjStm (its letters perhaps escaped) more often: an object stream
+        # no entry takes from may be among the other objects
+        typed = [og for og, entry in table.items() if entry.type == 1 and _is_object_stream(pdf.get_object(og))]
+    for number, generation in typed:
         stream = pdf.get_object((number, generation))
-        if not isinstance(stream, pikepdf.Stream) or stream.stream_dict.get("/Type") != "/ObjStm":
-            continue
         header = _object_stream_header(stream)
         if header is None:
             return f"object stream {number}, whose members cannot be told (its /N, /First or filter)"
@@ -236,6 +243,10 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
                     member.obj_stream_index != index:
                 return f"object {token.decode(errors='replace')} in object stream {number}, which no entry takes from it"
     return None
+
+
+def _is_object_stream(obj: Any) -> bool:
+    return isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/ObjStm"
 
 
 def _object_stream_header(stream: Any) -> list[bytes] | None:
@@ -266,6 +277,7 @@ def _object_stream_header(stream: Any) -> list[bytes] | None:
 
 
 _MAX_HEADER = 1 << 24
+_OBJSTM_RE = re.compile(rb"/(?:O|#4[fF])(?:b|#62)(?:j|#6[aA])(?:S|#53)(?:t|#74)(?:m|#6[dD])")
 
 
 def _rows_point_at_objects(data: bytes, stream: Any, table: dict[tuple[int, int], Any]) -> bool:
@@ -364,6 +376,7 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
     if not pending:
         return out
     wide, highest, opened = _wide_cross_reference_streams(data, min(br[2] + br[3] for br in pending), opened)
+    hidden: list[str | None] = []  # _hidden_objects, once a file, when a signature needs it
     for br in pending:
         if any(at >= br[2] + br[3] for at in wide):
             out[br] = ChangeResult(None, "a cross-reference stream after signing has fields wider than viewers read "
@@ -374,7 +387,7 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
                                          f"whose highest object is {highest}: poppler cannot make room for it and "
                                          f"rebuilds the cross-reference by scanning the file, which may show objects "
                                          f"no section lists", (), None)
-        elif (repair := _repair_problem(data, br[2] + br[3], opened)) is not None:
+        elif (repair := _repair_problem(data, br[2] + br[3], opened, hidden)) is not None:
             out[br] = ChangeResult(None, repair, (), None)
     if opened is not None:  # warnings reading object streams above count as the reader's
         opened = (opened[0], opened[1] or bool(opened[0].get_warnings()))
