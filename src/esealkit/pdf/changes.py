@@ -225,16 +225,12 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
             if entry is None or entry.type != 1 or (entry.offset < first and data[entry.offset:first].strip()):
                 return f"object {og[0]} {og[1]} at offset {first}, which no table gives there"
         at = data.find(b"obj", at + 3)
-    containers = {entry.obj_stream_number for entry in table.values() if entry.type == 2}
-    streams = [og for og, entry in table.items() if entry.type == 1 and og[0] in containers]
-    typed = [og for og in streams if _is_object_stream(pdf.get_object(og))]
-    if len(_OBJSTM_RE.findall(data)) > len(typed):
-        # the bytes name /ObjStm (its letters perhaps escaped) more often: an object stream
-        # no entry takes from may be among the other objects
-        typed = [og for og, entry in table.items() if entry.type == 1 and _is_object_stream(pdf.get_object(og))]
-    for number, generation in typed:
-        stream = pdf.get_object((number, generation))
-        header = _object_stream_header(stream)
+    budget = [_HEADER_BUDGET]
+    for (number, generation), entry in table.items():
+        stream = pdf.get_object((number, generation)) if entry.type == 1 else None
+        if not _may_be_object_stream(stream):
+            continue
+        header = _object_stream_header(stream, budget)
         if header is None:
             return f"object stream {number}, whose members cannot be told (its /N, /First or filter)"
         for index, token in enumerate(header[0::2]):
@@ -245,11 +241,17 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
     return None
 
 
-def _is_object_stream(obj: Any) -> bool:
-    return isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/ObjStm"
+def _may_be_object_stream(obj: Any) -> bool:
+    """A stream some reader may take for an object stream: typed so (directly or not:
+    pikepdf resolves it), or with a /First or /N (Ghostscript keeps the first of two
+    /Type keys, qpdf the last)."""
+    if not isinstance(obj, pikepdf.Stream):
+        return False
+    info = obj.stream_dict
+    return info.get("/Type") == "/ObjStm" or "/First" in info or "/N" in info
 
 
-def _object_stream_header(stream: Any) -> list[bytes] | None:
+def _object_stream_header(stream: Any, budget: list[int]) -> list[bytes] | None:
     """The tokens before /First of an object stream, decoding no more than that (a stream
     that inflates a thousandfold must not be inflated whole to read its header); None
     when they cannot be told as every reader tells them: /N and /First not plain
@@ -257,8 +259,9 @@ def _object_stream_header(stream: Any) -> list[bytes] | None:
     info = stream.stream_dict
     count, first = info.get("/N"), info.get("/First")
     if not isinstance(count, int) or not isinstance(first, int) or isinstance(count, bool) or \
-            isinstance(first, bool) or count < 0 or first < 0 or (count and not first) or first > _MAX_HEADER:
+            isinstance(first, bool) or count < 0 or first < 0 or (count and not first) or first > budget[0]:
         return None
+    budget[0] -= first  # all the headers of a file share one budget of decoded bytes
     filters = info.get("/Filter")
     if isinstance(filters, pikepdf.Array) and len(filters) == 1:
         filters = filters[0]
@@ -272,12 +275,13 @@ def _object_stream_header(stream: Any) -> list[bytes] | None:
             return None
     else:
         return None
-    tokens = head.split()
-    return tokens if len(tokens) >= 2 * count else None
+    tokens = head.replace(b"\x00", b" ").split()  # NUL is whitespace to readers, not to bytes.split
+    if len(tokens) < 2 * count or not all(token.isdigit() for token in tokens):
+        return None  # a comment or anything but numbers before /First: readers may pair them otherwise
+    return tokens
 
 
-_MAX_HEADER = 1 << 24
-_OBJSTM_RE = re.compile(rb"/(?:O|#4[fF])(?:b|#62)(?:j|#6[aA])(?:S|#53)(?:t|#74)(?:m|#6[dD])")
+_HEADER_BUDGET = 16 << 20
 
 
 def _rows_point_at_objects(data: bytes, stream: Any, table: dict[tuple[int, int], Any]) -> bool:

@@ -61,7 +61,7 @@ _CONTAINER_TYPES = (pikepdf.ObjectType.array, pikepdf.ObjectType.dictionary)
 _MAX_ITEMS = 1_000_000
 _MAX_ADDED = 10_000
 _MAX_XMP = 1 << 20
-_MAX_OBJECT_STREAM = 64 << 20  # decoded bytes
+_MAX_OBJECT_STREAM = 4 << 20  # decoded bytes of one object or cross-reference stream (larger: pyHanko decides)
 _DATA_OID = "1.2.840.113549.1.7.1"  # id-data: a signature's encapsulated content type
 _PYHANKO_SUBFILTERS = frozenset({"/adbe.pkcs7.detached", "/ETSI.CAdES.detached", "/ETSI.RFC3161", "/PBAD.PAdES"})
 _CATALOG_KEYS = {"/AcroForm", "/Extensions", "/MarkInfo", "/Version"}
@@ -315,10 +315,10 @@ def header_before(data: bytes, at: int, start: int) -> tuple[ObjGen, int] | None
     forty leading zeros are still object 4) and where its digits begin; None when the
     bytes before ``obj`` are no header.  (Whitespace as C's isspace, and NUL.)"""
     generation_end = _back_over(data, at, start, _SPACE_BYTES)
-    generation_start = _back_over(data, generation_end, start, _DIGIT_BYTES)
-    number_end = _back_over(data, generation_start, start, _SPACE_BYTES)
-    number_start = _back_over(data, number_end, start, _DIGIT_BYTES)
-    if number_start == number_end or number_end == generation_start or generation_start == generation_end \
+    generation_start = _back_over(data, generation_end, start, _DIGIT_BYTES) if generation_end >= 0 else -1
+    number_end = _back_over(data, generation_start, start, _SPACE_BYTES) if generation_start >= 0 else -1
+    number_start = _back_over(data, number_end, start, _DIGIT_BYTES) if number_end >= 0 else -1
+    if number_start < 0 or number_start == number_end or number_end == generation_start or generation_start == generation_end \
             or number_end - number_start > 20 or generation_end - generation_start > 20:
         return None  # (digits beyond any object number: no header, and int() would refuse 4,300)
     return (int(data[number_start:number_end]), int(data[generation_start:generation_end])), number_start
@@ -334,10 +334,13 @@ def is_keyword_obj(data: bytes, at: int) -> bool:
 
 
 def _back_over(data: bytes, at: int, start: int, allowed: frozenset[int]) -> int:
-    """Where the run of ``allowed`` bytes that ends at ``at`` begins (not before ``start``)."""
-    while at > start and data[at - 1] in allowed:
+    """Where the run of ``allowed`` bytes that ends at ``at`` begins (not before ``start``),
+    looking back 64 bytes at most: a longer run ends nowhere (no header has one, and a
+    hostile megabyte of spaces before "obj" must not cost a walk in Python)."""
+    stop = max(start, at - 64)
+    while at > stop and data[at - 1] in allowed:
         at -= 1
-    return at
+    return at if at > stop or at == start or data[at - 1] not in allowed else -1
 
 
 def _check_no_hidden_headers(data: bytes, start: int, end: int, regions: list[tuple[int, int]],
@@ -423,7 +426,7 @@ def _update_object_streams(new: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, i
                            new_xref: dict[ObjGen, tuple[int, int, int]]) -> list[bytes]:
     """The decoded object streams holding objects the update writes (new or changed)."""
     containers = {entry[1] for og, entry in new_xref.items() if entry[0] == 2 and old_xref.get(og) != entry}
-    return [bytes(new.get_object((number, 0)).read_bytes()) for number in sorted(containers)]
+    return [_object_stream_data(new.get_object((number, 0))) for number in sorted(containers)]
 
 
 def _check_update_resolves(texts: list[bytes], table: dict[ObjGen, Any]) -> None:
