@@ -2222,3 +2222,15 @@ def test_many_object_streams_with_huge_headers_are_read_in_bounded_time(pki):
     for quick in (True, False):
         assert isinstance(analyse_changes(data, [first], quick=quick)[first], ChangeResult)
     assert time.perf_counter() - started < 20
+
+
+def test_an_icc_profile_is_no_hidden_object(pki):
+    # an ICC profile stream has an /N (3 or 4 components) like an object stream: it must
+    # not make an honest file count as holding objects a repair would show otherwise
+    from esealkit.pdf.changes import _hidden_objects
+    base = simple_pdf(["Contract"], title="contract")
+    page = _first_page(base)
+    profile = b"<< /N 3 /Alternate /DeviceRGB /Length 4 >>\nstream\nabcd\nendstream"
+    data = _update(base, {page.size: profile, page.info: b"<< /Title (contract) /X %d 0 R >>" % page.size})
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert _hidden_objects(data, doc) is None

@@ -243,12 +243,12 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
 
 def _may_be_object_stream(obj: Any) -> bool:
     """A stream some reader may take for an object stream: typed so (directly or not:
-    pikepdf resolves it), or with a /First or /N (Ghostscript keeps the first of two
-    /Type keys, qpdf the last)."""
+    pikepdf resolves it), or with a /First (Ghostscript keeps the first of two /Type keys,
+    qpdf the last).  Not merely an /N: ICC profiles have one."""
     if not isinstance(obj, pikepdf.Stream):
         return False
     info = obj.stream_dict
-    return info.get("/Type") == "/ObjStm" or "/First" in info or "/N" in info
+    return info.get("/Type") == "/ObjStm" or "/First" in info
 
 
 def _object_stream_header(stream: Any, budget: list[int]) -> list[bytes] | None:
