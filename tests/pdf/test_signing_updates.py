@@ -2234,3 +2234,17 @@ def test_an_icc_profile_is_no_hidden_object(pki):
     data = _update(base, {page.size: profile, page.info: b"<< /Title (contract) /X %d 0 R >>" % page.size})
     with pikepdf.open(io.BytesIO(data)) as doc:
         assert _hidden_objects(data, doc) is None
+
+
+def test_an_empty_object_stream_is_not_inflated():
+    # the twenty-first review: /N 0 /First 0 asked zlib for at most 0 bytes, which zlib
+    # takes for no limit: a thousandfold bomb was inflated whole (1 GB: 10 s, 2 GB of memory)
+    import zlib
+
+    from esealkit.pdf.changes import _object_stream_header
+    pdf = pikepdf.new()
+    stream = pikepdf.Stream(pdf, b"")
+    stream.write(zlib.compress(b"0" * (64 << 20), 9), filter=pikepdf.Name.FlateDecode)
+    stream.stream_dict.N, stream.stream_dict.First = 0, 0
+    budget = [100]
+    assert _object_stream_header(stream, budget) == [] and budget == [99]

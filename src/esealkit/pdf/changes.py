@@ -237,7 +237,8 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
             member = table.get((int(token), 0)) if token.isdigit() and len(token) <= 20 else None
             if member is None or member.type != 2 or member.obj_stream_number != number or \
                     member.obj_stream_index != index:
-                return f"object {token.decode(errors='replace')} in object stream {number}, which no entry takes from it"
+                told = token[:20].decode(errors="replace") + ("..." if len(token) > 20 else "")
+                return f"object {told} in object stream {number}, which no entry takes from it"
     return None
 
 
@@ -261,7 +262,9 @@ def _object_stream_header(stream: Any, budget: list[int]) -> list[bytes] | None:
     if not isinstance(count, int) or not isinstance(first, int) or isinstance(count, bool) or \
             isinstance(first, bool) or count < 0 or first < 0 or (count and not first) or first > budget[0]:
         return None
-    budget[0] -= first  # all the headers of a file share one budget of decoded bytes
+    budget[0] -= max(first, 1)  # all the headers of a file share one budget of decoded bytes
+    if not first:
+        return []  # no members (and zlib takes a max_length of 0 for no limit at all)
     filters = info.get("/Filter")
     if isinstance(filters, pikepdf.Array) and len(filters) == 1:
         filters = filters[0]
