@@ -214,8 +214,18 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
     a copy of an object in the file later than the one the table gives (or of one the
     table places in an object stream or nowhere)."""
     table = pdf.get_xref_table()
+    # where the headers the table gives end, when written plainly ("n g obj"): nothing to check there
+    plain = set()
+    for (number, generation), entry in table.items():
+        if entry.type == 1:
+            spelled = b"%d %d obj" % (number, generation)
+            if data.startswith(spelled, entry.offset):
+                plain.add(entry.offset + len(spelled) - 3)
     at = data.find(b"obj")
     while at != -1:
+        if at in plain:
+            at = data.find(b"obj", at + 3)
+            continue
         found = header_before(data, at, 0) if data[at - 3:at] != b"end" else None
         if found is None and is_keyword_obj(data, at):
             return f"what a scan takes for an object before offset {at} (a header with a comment in it, say)"
@@ -225,6 +235,8 @@ def _hidden_objects(data: bytes, pdf: pikepdf.Pdf) -> str | None:
             if entry is None or entry.type != 1 or (entry.offset < first and data[entry.offset:first].strip()):
                 return f"object {og[0]} {og[1]} at offset {first}, which no table gives there"
         at = data.find(b"obj", at + 3)
+    if not _FIRST_RE.search(data):
+        return None  # no stream dictionary has a /First: no reader takes any for an object stream
     budget = [_HEADER_BUDGET]
     for (number, generation), entry in table.items():
         stream = pdf.get_object((number, generation)) if entry.type == 1 else None
@@ -285,6 +297,9 @@ def _object_stream_header(stream: Any, budget: list[int]) -> list[bytes] | None:
 
 
 _HEADER_BUDGET = 16 << 20
+# /First, its letters perhaps escaped: stream dictionaries are never in object streams, so
+# a stream with a /First has it spelled in the file's bytes
+_FIRST_RE = re.compile(rb"/(?:F|#46)(?:i|#69)(?:r|#72)(?:s|#73)(?:t|#74)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 
 
 def _rows_point_at_objects(data: bytes, stream: Any, table: dict[tuple[int, int], Any]) -> bool:
