@@ -203,6 +203,9 @@ def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | 
             return (f"a classic cross-reference table after signing continues a cross-reference stream, which "
                     f"makes Ghostscript repair the file, and a repaired file shows {hidden}")
         return None
+    except (pikepdf.PdfError, ValueError, TypeError, RuntimeError, zlib.error) as exc:
+        # an object qpdf cannot read while looking: what a repairing viewer shows is unknown
+        return f"the file's objects could not be read to tell what a viewer repairing it would show: {exc}"
     finally:
         if opened is None:
             pdf.close()
