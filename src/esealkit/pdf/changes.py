@@ -30,7 +30,13 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
 from esealkit.pdf.linearization import declared_lengths
 from esealkit.pdf.reader import revision_ends
-from esealkit.pdf.signing_updates import Additions, header_before, is_keyword_obj, recognise_updates
+from esealkit.pdf.signing_updates import (
+    Additions,
+    header_before,
+    is_keyword_obj,
+    recognise_updates,
+    split_rows,
+)
 from esealkit.report import Check, SubIndication
 
 __all__ = ["ChangeResult", "analyse_changes", "changes_check", "linearized_problem", "tail_problem"]
@@ -321,10 +327,7 @@ def _rows_point_at_objects(data: bytes, stream: Any, table: dict[tuple[int, int]
     if sum(index[1::2]) != len(rows) // step or min(index, default=0) < 0:
         return False  # (checked before the numbers are listed: /Index may claim billions)
     numbers = [n for k in range(0, len(index), 2) for n in range(index[k], index[k] + index[k + 1])]
-    w0, w1 = widths[0], widths[1]
-    for number, at in zip(numbers, range(0, len(rows), step), strict=True):
-        kind = int.from_bytes(rows[at:at + w0], "big") if w0 else 1
-        second = int.from_bytes(rows[at + w0:at + w0 + w1], "big")
+    for number, (kind, second, _) in zip(numbers, split_rows(rows, widths), strict=True):
         if kind == 0:
             if number != 0:
                 return False

@@ -42,7 +42,7 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from esealkit import _der, cms
 from esealkit.errors import MalformedInput
 
-__all__ = ["Additions", "header_before", "is_keyword_obj", "recognise_updates"]
+__all__ = ["Additions", "header_before", "is_keyword_obj", "recognise_updates", "split_rows"]
 
 ObjGen = tuple[int, int]
 # per revision (by its end), the objects whose serialisation refers to each object
@@ -540,6 +540,13 @@ def _xref_stream_rows(stream: Any) -> list[tuple[int, int, int]]:
     rows = stream.read_bytes()
     if len(rows) % sum(widths):
         raise _Decline("a cross-reference stream qpdf tolerated")
+    return split_rows(rows, widths)
+
+
+def split_rows(rows: bytes, widths: list[int]) -> list[tuple[int, int, int]]:
+    """Decoded cross-reference stream data cut into rows of the three field ``widths``
+    (a whole number of them): (type, second field, third field) each, type 1 when its
+    width is 0."""
     w0, w1, w2 = widths
     return [(int.from_bytes(rows[at:at + w0], "big") if w0 else 1,
              int.from_bytes(rows[at + w0:at + w0 + w1], "big"),
