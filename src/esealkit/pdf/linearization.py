@@ -93,18 +93,18 @@ class _Lexer:
         c = data[self.at]
         self.at += 1
         if c == 0x2E:  # .
-            return self._real(start)
+            return self._real()
         while self.at < n and data[self.at] in _DIGITS:
             self.at += 1
         if self.at < n and data[self.at] == 0x2E:
             self.at += 1
-            return self._real(start)
+            return self._real()
         text = data[start:self.at]
         digits = text.lstrip(b"+-")
         value = int(digits) if digits else 0
         return _INT, -value if text.startswith(b"-") else value
 
-    def _real(self, start: int) -> tuple[int, object]:
+    def _real(self) -> tuple[int, object]:
         while self.at < len(self.data) and self.data[self.at] in _DIGITS:
             self.at += 1
         return _REAL, None
