@@ -271,8 +271,10 @@ def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tupl
 
     try:
         instructions = pikepdf.parse_content_stream(source)
-    except pikepdf.PdfError:
-        return []  # a content stream that does not parse shows no text esealkit can locate
+    except (pikepdf.PdfError, TypeError):
+        # pikepdf raises TypeError for tokens it cannot group into instructions (``[\x01]``):
+        # a content stream that does not parse shows no text esealkit can locate
+        return []
     for instruction in instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             continue
