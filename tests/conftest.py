@@ -3,14 +3,22 @@ throwaway PostgreSQL server for the whole session (``postgres_server``, ``databa
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import settings
 
 from esealkit.pki import Trust
 from esealkit.testing import CertificateAuthority, Issued
 from pgserver import database_url, postgres_server  # noqa: F401  (fixtures for every test folder)
+
+# CI judges the change, not the dice: there the property tests draw the same examples on
+# every run (a bug they find at random must not stop an unrelated change from landing).
+# Elsewhere each run draws new ones, and `make fuzz` explores at length.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile(os.environ.get("ESEALKIT_HYPOTHESIS_PROFILE", "default"))
 
 
 @dataclass
