@@ -2248,3 +2248,18 @@ def test_an_empty_object_stream_is_not_inflated():
     stream.stream_dict.N, stream.stream_dict.First = 0, 0
     budget = [100]
     assert _object_stream_header(stream, budget) == [] and budget == [99]
+
+
+def test_a_stream_length_given_as_a_reference_is_told_apart():
+    # a stream read once is not read again in a later step unless its /Length is another
+    # object (which a later revision may change): only the stream's own /Length counts
+    from esealkit.pdf.signing_updates import _indirect_length
+    base = simple_pdf(["Contract"], title="contract")
+    page = _first_page(base)
+    n = page.size
+    data = _update(base, {n: b"<< /Length %d 0 R >>\nstream\nabcd\nendstream" % (n + 1), n + 1: b"4",
+                          n + 2: b"<< /Length 4 /DecodeParms << /Length %d 0 R >> >>\nstream\nabcd\nendstream" % (n + 1),
+                          page.info: b"<< /Title (contract) /X [%d 0 R %d 0 R] >>" % (n, n + 2)})
+    with pikepdf.open(io.BytesIO(data)) as doc:
+        assert _indirect_length(doc.get_object((n, 0)))
+        assert not _indirect_length(doc.get_object((n + 2, 0)))

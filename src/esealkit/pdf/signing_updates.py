@@ -92,9 +92,6 @@ _END_OF_REVISION_RE = re.compile(rb"[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+%%
 _SPACES = b"\x00\t\n\x0b\x0c\r "  # C's isspace, and NUL
 _SPACE_BYTES = frozenset(_SPACES)
 _DIGIT_BYTES = frozenset(b"0123456789")
-# a stream dictionary's /Length given as a reference, as qpdf writes it (also found in a
-# nested dictionary: then an object is merely read again)
-_INDIRECT_LENGTH_RE = re.compile(rb"/Length [0-9]+ [0-9]+ R")
 _HEADER_RE = re.compile(rb"[\t\n\r\x0c ]*([0-9]+)[\t\n\r\x0c ]+([0-9]+)[\t\n\r\x0c ]+obj\b")
 # a revision's closing "startxref N %%EOF", and a classic table's parts as the standard
 # writes them (entries of exactly 20 bytes): anything else declines
@@ -883,7 +880,7 @@ def _check_self_contained(old: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, i
         xref_stream = isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef"
         if xref_stream:
             streams.append(og)
-        if kind == 1 and (not isinstance(obj, pikepdf.Stream) or not _INDIRECT_LENGTH_RE.search(_own_text(obj))):
+        if kind == 1 and (not isinstance(obj, pikepdf.Stream) or not _indirect_length(obj)):
             clean.append(((og, offset), xref_stream))
     if warned():
         raise _Decline("qpdf could not read the signed revision cleanly")
@@ -891,6 +888,13 @@ def _check_self_contained(old: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, i
         if key not in read or read[key][0] > end:
             read[key] = (end, xref_stream)
     return streams
+
+
+def _indirect_length(stream: Any) -> bool:
+    """Whether a stream's /Length is a reference (to an object a later revision may change).
+    ``get_raw``: pikepdf hands out an indirect number as a plain Python int otherwise."""
+    length = stream.stream_dict.get_raw("/Length")
+    return length is not None and length.is_indirect
 
 
 def _open(data: bytes, end: int, opened: dict[int, pikepdf.Pdf]) -> pikepdf.Pdf:
