@@ -39,6 +39,12 @@ __all__ = [
 PKCS7_SIGNED_DATA_OID = "1.2.840.113549.1.7.2"
 GM_SIGNED_DATA_OID = "1.2.156.10197.6.1.4.2.2"  # GM/T 0010 signedData
 _ADOBE_REVOCATION = "1.2.840.113583.1.1.8"
+# RSA PKCS#1 v1.5 signature algorithms take NULL parameters (or none), RSASSA-PSS a
+# SEQUENCE (RFC 4055): asn1crypto, and so pyHanko, refuses anything else
+_RSA_PKCS1_OIDS = frozenset({"1.2.840.113549.1.1.1", "1.2.840.113549.1.1.4", "1.2.840.113549.1.1.5",
+                             "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13",
+                             "1.2.840.113549.1.1.14"})
+_RSA_PSS_OID = "1.2.840.113549.1.1.10"
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,17 @@ def _algorithm_identifier(buf: bytes, start: int, end: int, what: str) -> tuple[
             raise MalformedInput(f"{what}: a NULL with content octets")
         return oid, None
     return oid, buf[oend:end]
+
+
+def _check_rsa_parameters(buf: bytes, start: int, end: int, oid: str) -> None:
+    """An RSA signature algorithm's parameters are what RFC 4055 gives it: NULL (or none)
+    for PKCS#1 v1.5, a SEQUENCE (or none) for RSASSA-PSS."""
+    _, _, oend = _der.read_tlv(buf, start, end)
+    if oend == end:
+        return
+    tag = buf[oend]
+    if (oid in _RSA_PKCS1_OIDS and tag != _der.NULL) or (oid == _RSA_PSS_OID and tag != _der.SEQUENCE):
+        raise MalformedInput(f"signatureAlgorithm: parameters that {oid} does not take (tag 0x{tag:02x})")
 
 
 class _Reader:
@@ -286,6 +303,7 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
     signed = si.optional(0xA0)
     _, sastart, saend = si.take(_der.SEQUENCE, "signatureAlgorithm")
     signature_algorithm, signature_parameters = _algorithm_identifier(der, sastart, saend, "signatureAlgorithm")
+    _check_rsa_parameters(der, sastart, saend, signature_algorithm)
     _, sgstart, sgend = si.take(_der.OCTET_STRING, "signature")
     unsigned = si.optional(0xA1)
     si.done()
