@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -150,3 +151,35 @@ def test_subprocess_jsonl_to_stdout(corpus, reference):
     got = {json.loads(line)["path"]: json.loads(line) for line in proc.stdout.splitlines()}
     assert got == {p: reference[p] for p in picked}
     assert proc.stderr == ""  # quiet when standard error is not a terminal
+
+
+def test_file_names_that_are_not_utf8_reach_every_report(corpus, reference, tmp_path):
+    # a GBK or Latin-1 name on a Linux disk: Python gives it lone surrogates, which UTF-8
+    # cannot encode; every report writes it as the JSON escape of the same string
+    folder = tmp_path / "names"
+    folder.mkdir()
+    source = Path(sorted(reference)[0])
+    odd = os.path.join(os.fsencode(folder), b"\xd6\xd0\xce\xc4-\xff.pdf")  # GBK "中文", a stray byte
+    with open(odd, "wb") as f:
+        f.write(source.read_bytes())
+    name = os.fsdecode(odd)
+    out, csv_path, junit, html = (tmp_path / n for n in ("r.jsonl", "r.csv", "r.xml", "r.html"))
+    args = [ESEALKIT, "verify", str(folder), *corpus.trust_args, "--format", "jsonl", "--output", str(out),
+            "--report-csv", str(csv_path), "--report-junit", str(junit), "--report-html", str(html)]
+    first = subprocess.run(args, capture_output=True, timeout=120)
+    assert first.returncode in (0, 1), first.stderr.decode(errors="replace")
+    entries = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [e["path"] for e in entries] == [name]
+    assert entries[0]["indication"] == reference[str(source)]["indication"]
+    for path in (csv_path, junit, html):
+        assert "\\udcff" in path.read_text(encoding="utf-8")  # valid UTF-8, the odd byte shown
+    again = subprocess.run([*args, "--resume"], capture_output=True, timeout=120)
+    assert again.returncode in (0, 1) and len(out.read_text(encoding="utf-8").splitlines()) == 1  # known: skipped
+    listed = tmp_path / "list.txt"
+    listed.write_bytes(odd + b"\n")
+    text = subprocess.run([ESEALKIT, "verify", "--from-list", str(listed), *corpus.trust_args, "--format", "json"],
+                          capture_output=True, timeout=120)
+    assert json.loads(text.stdout)["documents"][0]["path"] == name
+    piped = subprocess.run([ESEALKIT, "verify", "--from-list", "-", *corpus.trust_args, "--format", "jsonl"],
+                           input=odd + b"\n", capture_output=True, timeout=120)
+    assert json.loads(piped.stdout)["path"] == name

@@ -72,11 +72,20 @@ def _dask_executor(address: str) -> Iterator[tuple[Executor, int]]:
         client.close()
 
 
+# A file name that is not UTF-8 (a GBK or Latin-1 name on a Linux disk) reaches Python as a
+# string with lone surrogates, which UTF-8 cannot encode: reports write it as \udcXX, which
+# is a JSON escape that reads back as the same string (so --resume still knows the file).
+_REPORT_ERRORS = "backslashreplace"
+
+
 def _open_output(path: str) -> contextlib.AbstractContextManager[TextIO]:
     if path == "-":
         stdout: TextIO = sys.stdout
+        reconfigure = getattr(stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=_REPORT_ERRORS)
         return contextlib.nullcontext(stdout)
-    return open(path, "w", encoding="utf-8")
+    return open(path, "w", encoding="utf-8", errors=_REPORT_ERRORS)
 
 
 def _public(entry: dict[str, Any]) -> dict[str, Any]:
@@ -188,13 +197,13 @@ def _write_reports(options: BatchOptions, journal_path: str) -> None:
             out.write(("\n  " if not first else "") + '],\n  "summary": ')
             out.write(json.dumps(counts, indent=2).replace("\n", "\n  ") + "\n}\n")
     if options.report_csv:
-        with open(options.report_csv, "w", encoding="utf-8", newline="") as f:
+        with open(options.report_csv, "w", encoding="utf-8", errors=_REPORT_ERRORS, newline="") as f:
             write_csv(entries(), f)
     if options.report_junit:
-        with open(options.report_junit, "w", encoding="utf-8") as f:
+        with open(options.report_junit, "w", encoding="utf-8", errors=_REPORT_ERRORS) as f:
             write_junit(entries, f)
     if options.report_html:
-        with open(options.report_html, "w", encoding="utf-8") as f:
+        with open(options.report_html, "w", encoding="utf-8", errors=_REPORT_ERRORS) as f:
             write_html(entries, f)
 
 

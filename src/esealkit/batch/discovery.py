@@ -145,9 +145,14 @@ def discover(inputs: Iterable[str], *, from_list: str | None = None, stdin: Text
         yield from (_remote(item) if is_url(item) else _local(item))
     if from_list is not None:
         if from_list == "-":
-            for item in read_list(stdin or sys.stdin):
+            stream = stdin or sys.stdin
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="surrogateescape")  # names that are not UTF-8, as the file system has them
+            for item in read_list(stream):
                 yield from (_remote(item) if is_url(item) else _local(item))
         else:
-            with open(from_list, encoding="utf-8") as f:
+            # names that are not UTF-8 come back as the bytes the file system has
+            with open(from_list, encoding="utf-8", errors="surrogateescape") as f:
                 for item in read_list(f):
                     yield from (_remote(item) if is_url(item) else _local(item))

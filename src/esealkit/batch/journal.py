@@ -126,7 +126,8 @@ class Journal:
         return open(self.path, "ab", buffering=0)
 
     def append_line(self, line: str) -> None:
-        data = (line + "\n").encode("utf-8")
+        # (a file name that is not UTF-8 is written \udcXX, a JSON escape of the same string)
+        data = (line + "\n").encode("utf-8", "backslashreplace")
         written = self._file.write(data)
         while written < len(data):  # a short write (a signal, a full disk) is rare; finish the line
             written += self._file.write(data[written:])
