@@ -148,8 +148,8 @@ def _key_identifier(cert: x509.Certificate) -> bytes | None:
 
 def _reference(data: bytes) -> dict[str, Any]:
     """The fields of SignedDataInfo, read by asn1crypto (strictly: every element is read)."""
-    _, _, _, header, contents, _ = parser.parse(data)
-    info = a_cms.ContentInfo.load(data[:len(header) + len(contents)], strict=True)
+    _, _, _, header, contents, trailer = parser.parse(data)  # (trailer: BER's end-of-contents octets)
+    info = a_cms.ContentInfo.load(data[:len(header) + len(contents) + len(trailer)], strict=True)
     sd = info["content"]
     if isinstance(sd, core.Any):  # a GM/T 0010 content type: asn1crypto has no spec for it
         sd = sd.parse(a_cms.SignedData)
@@ -367,7 +367,6 @@ def test_the_edits_alone_keep_a_good_signed_data(made_cms: dict[str, bytes]) -> 
 
 
 @pytest.mark.parametrize("outer", [
-    lambda body: b"\x30\x80" + body + b"\x00\x00",  # indefinite
     lambda body: b"\x30\x84" + len(body).to_bytes(4, "big") + body,  # not the shortest form
     lambda body: b"\x30\x84\xff\xff\xff\xff" + body,  # far past the end
     lambda body: b"\x30\x89" + bytes(8) + b"\x01" + body,  # too many length octets
@@ -426,3 +425,54 @@ def test_what_the_walker_accepts_asn1crypto_reads_the_same_way(made_cms: dict[st
         return
     assert ours == _reference(bytes(buf))
     cms.check_signed_data(cms.parse_signed_data(bytes(buf)), content_digest=bytes(32))
+
+
+# --- BER shells (BouncyCastle: PDFBox, iText 5, Java e-seal systems) ---------------------
+
+def _indefinite(tlv: bytes) -> bytes:
+    """The constructed element ``tlv`` with an indefinite length, its contents as they were."""
+    return bytes([tlv[0], 0x80]) + _body(tlv) + b"\x00\x00"
+
+
+def _shell(data: bytes, path: list[int]) -> bytes:
+    """``data`` with the element at ``path`` (and every element above it) indefinite."""
+    if not path:
+        return _indefinite(data)
+    parts = _split(data)[1]
+    parts[path[0]] = _shell(parts[path[0]], path[1:])
+    return _indefinite(_tlv(data[0], b"".join(parts)))
+
+
+@pytest.mark.parametrize("name", sorted(["rsa", "ecdsa-ski", "sm2-gm-attached", "ecdsa-crls"]))
+def test_a_ber_shell_reads_as_its_der(made_cms: dict[str, bytes], name: str) -> None:
+    der = made_cms[name]
+    # as BouncyCastle writes it: ContentInfo, its [0], the SignedData, the certificate set
+    ber = _shell(der, [1, 0, 3])
+    assert ber != der and ber[1] == 0x80
+    info = cms.parse_signed_data(ber + bytes(300))  # zero padding after the end-of-contents octets
+    assert info.ber and not cms.parse_signed_data(der).ber
+    assert _ours(ber) == _ours(der) == _reference(ber)
+    assert info.signed_data_der == cms.parse_signed_data(der).signed_data_der
+
+
+def test_ber_signer_infos_are_read_but_signed_attributes_must_be_der(made_cms: dict[str, bytes]) -> None:
+    der = made_cms["rsa"]
+    signer_info = cms.parse_signed_data(_shell(der, [*SIGNED_DATA, 4, 0]))  # down to the SignerInfo
+    assert signer_info.signed_attrs == cms.parse_signed_data(der).signed_attrs
+    with pytest.raises(MalformedInput, match="signed attributes are not DER"):
+        cms.parse_signed_data(_shell(der, [*SIGNER_INFO, 3]))
+
+
+@pytest.mark.parametrize("case", ["no end-of-contents", "garbage after it", "primitive", "too deep", "inside DER"])
+def test_malformed_ber_shells_raise_malformed_input(made_cms: dict[str, bytes], case: str) -> None:
+    ber = _shell(made_cms["rsa"], [1, 0])
+    data = {
+        "no end-of-contents": ber[:-2],
+        "garbage after it": ber + b"\x01",
+        "primitive": b"\x04\x80abc\x00\x00",
+        "too deep": b"\x30\x80" * 40 + b"\x00\x00" * 40,
+        # an indefinite length below a definite one is not a shell: DER is read there
+        "inside DER": _edit(made_cms["rsa"], [*SIGNER_INFO, 4], _indefinite),
+    }[case]
+    with pytest.raises(MalformedInput):
+        cms.parse_signed_data(data)

@@ -12,6 +12,12 @@ Only DER is accepted, because the bytes are verified as received:
   element of the structures they read, so nothing is left over inside them;
 - single-octet tags only (no structure read here uses tag numbers above 30).
 
+One exception, :func:`ber_shell_to_der`: BouncyCastle (and so Apache PDFBox, iText 5 and
+many Java e-seal systems) writes a CMS with indefinite lengths (BER) on its outer
+structures, the ContentInfo, the SignedData and its certificate set, and everything inside
+them in DER.  That shell is given definite lengths; what it holds is kept byte for byte
+and read as DER like any other input.
+
 Every problem raises :class:`MalformedInput`; nothing else escapes.
 """
 
@@ -29,6 +35,7 @@ __all__ = [
     "OID",
     "SEQUENCE",
     "SET",
+    "ber_shell_to_der",
     "children",
     "integer",
     "oid_dotted",
@@ -81,6 +88,55 @@ def read_tlv(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
     if stop > end:
         raise MalformedInput("DER: a value runs past the end of its container")
     return tag, start, stop
+
+
+_MAX_BER_DEPTH = 16  # BouncyCastle's shell is four deep; a hostile nest must not recurse on
+
+
+def ber_shell_to_der(buf: bytes, pos: int, end: int) -> tuple[bytes, int]:
+    """The element at ``pos`` (within ``buf[:end]``) with its indefinite lengths made
+    definite, and where the element ends in ``buf``.
+
+    Only the shell is rewritten: an element with an indefinite length must be constructed
+    and may hold more such elements, down to the end-of-contents octets ``00 00``; an
+    element with a definite length is copied as it is (its parents' lengths are all that
+    change), and must be DER, which :func:`read_tlv` checks when the caller walks it.
+    """
+    return _ber_shell(buf, pos, end, 0)
+
+
+def _ber_shell(buf: bytes, pos: int, end: int, depth: int) -> tuple[bytes, int]:
+    if pos + 2 > end:
+        raise MalformedInput("BER: truncated (a tag and a length were expected)")
+    if buf[pos + 1] != 0x80:
+        _, _, stop = read_tlv(buf, pos, end)
+        return buf[pos:stop], stop
+    tag = buf[pos]
+    if tag & 0x1F == 0x1F:
+        raise MalformedInput("BER: multi-octet tags are not used in these structures")
+    if not tag & 0x20:
+        raise MalformedInput("BER: an indefinite length on a primitive element")
+    if depth >= _MAX_BER_DEPTH:
+        raise MalformedInput("BER: indefinite lengths nested too deeply")
+    parts = []
+    at = pos + 2
+    while True:
+        if at + 2 > end:
+            raise MalformedInput("BER: an indefinite length without its end-of-contents octets")
+        if buf[at] == 0 and buf[at + 1] == 0:
+            at += 2
+            break
+        part, at = _ber_shell(buf, at, end, depth + 1)
+        parts.append(part)
+    body = b"".join(parts)
+    return bytes([tag]) + _length_octets(len(body)) + body, at
+
+
+def _length_octets(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    octets = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(octets)]) + octets
 
 
 def children(buf: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:

@@ -73,6 +73,7 @@ class SignedDataInfo:
     ocsps: tuple[bytes, ...]
     signer_count: int
     signed_data_der: bytes = field(default=b"", repr=False, compare=False)  # the SignedData, DER
+    ber: bool = False  # the container came with indefinite lengths on its outer structures (BER)
 
     @functools.cached_property
     def signed_data(self) -> cms.SignedData:
@@ -85,16 +86,23 @@ class SignedDataInfo:
         return self.signed_data["signer_infos"][0]
 
 
-def _strip_padding(data: bytes) -> bytes:
-    """The DER object at the start of ``data``; only zero padding may follow (PDF /Contents)."""
+def _strip_padding(data: bytes) -> tuple[bytes, bool]:
+    """The DER object at the start of ``data`` (only zero padding may follow: PDF
+    /Contents), and whether it came with indefinite lengths on its outer structures,
+    which are then made definite (see :func:`esealkit._der.ber_shell_to_der`)."""
+    ber = len(data) > 1 and data[1] == 0x80
     try:
-        _, _, end = _der.read_tlv(data, 0, len(data))
+        if ber:
+            der, end = _der.ber_shell_to_der(data, 0, len(data))
+        else:
+            _, _, end = _der.read_tlv(data, 0, len(data))
+            der = data[:end]
     except MalformedInput as exc:
         raise MalformedInput(f"signature container is not DER: {exc}") from exc
     # Counted in place: /Contents is padded with many kilobytes of zeros.
     if data.count(0, end) != len(data) - end:
         raise MalformedInput("signature container has non-zero bytes after its DER object")
-    return data[:end]
+    return der, ber
 
 
 def _present(value: core.Asn1Value) -> bool:
@@ -250,7 +258,7 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
     Raises :class:`MalformedInput` for anything that is not one well-formed SignedData.
     """
     buf = bytes(data)
-    der = _strip_padding(buf)
+    der, ber = _strip_padding(buf)
     # ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT SignedData }
     try:
         start, end = _der.single(der, 0, len(der), _der.SEQUENCE, "ContentInfo")
@@ -314,6 +322,9 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
         # Verified as received: the [0] IMPLICIT tag becomes SET OF (RFC 5652 §5.4),
         # the length octets stay exactly as they were.
         tlv, astart, aend = signed
+        if ber and der[tlv:aend] not in buf:
+            # only the shell around them may be BER: what is signed is verified as received
+            raise MalformedInput("SignerInfo: the signed attributes are not DER")
         signed_attrs = b"\x31" + der[tlv + 1:aend]
         attributes = _attributes(der, astart, aend)
     unsigned_attributes = _attributes(der, unsigned[1], unsigned[2]) if unsigned is not None else {}
@@ -355,6 +366,7 @@ def parse_signed_data(data: bytes) -> SignedDataInfo:
         ocsps=tuple(ocsps),
         signer_count=len(signer_infos),
         signed_data_der=der[wstart:wend],
+        ber=ber,
     )
 
 

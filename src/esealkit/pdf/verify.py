@@ -127,7 +127,10 @@ def _verify_signature(
     except MalformedInput as exc:
         checks.append(Check.failed("cms_format", SubIndication.FORMAT_FAILURE, str(exc)))
         return SignatureReport(sig.field_name, kind, tuple(checks))
-    checks.append(Check.passed("cms_format", f"CMS SignedData with {info.signer_count} signer(s)"))
+    # BouncyCastle's writers (PDFBox, iText 5, many Java signers) give the container's outer
+    # structures indefinite lengths (BER); PAdES asks for DER, readers take both: said, not failed
+    encoding = " (BER container, its contents DER)" if info.ber else ""
+    checks.append(Check.passed("cms_format", f"CMS SignedData with {info.signer_count} signer(s){encoding}"))
     if sig.sub_filter == "adbe.pkcs7.sha1":
         # The encapsulated content is the SHA-1 of the byte ranges; the CMS signs that.
         content_ok = info.content is not None and info.content == _hash_ranges(view, sig, "sha1")
