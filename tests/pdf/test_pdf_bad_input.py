@@ -80,6 +80,14 @@ def test_absurd_byte_ranges(pki, byte_range):
     assert _verdict(set_byte_range(base, byte_range), pki)[1] is SubIndication.FORMAT_FAILURE
 
 
+def test_a_signature_qpdf_cannot_parse_is_named_not_dropped(pki):
+    # qpdf 12 reads an object whose number overflows 64 bits as null ("treating object as
+    # null because of error during parsing"): the document must not pass as unsigned
+    huge = b"99999999999999999999999"
+    _indication, sub, message = _verdict(signature_shaped(b"3000", byte_range=b"[0 %s %s 5]" % (huge, huge)), pki)
+    assert sub is SubIndication.FORMAT_FAILURE and "5 0" in message, message
+
+
 def test_byte_range_gap_not_the_contents(pki, signed):
     doc = re.search(rb"/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)\s+(\d+)", signed)
     assert doc is not None

@@ -175,7 +175,7 @@ def read_pdf_open(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> tuple[P
         # qpdf reads an object it cannot parse as null and only warns: such an object
         # may have been a signature, so the document must say so.
         unreadable = sorted({f"{m[0]} {m[1]}" for w in warnings for m in re.findall(r"\(object (\d+) (\d+),", w)
-                             if "reading object" in w or "giving up" in w})
+                             if any(says in w for says in _UNREADABLE)})
     except MalformedInput:
         pdf.close()
         raise
@@ -195,6 +195,10 @@ def read_pdf_open(data: bytes, *, limits: PdfLimits = DEFAULT_LIMITS) -> tuple[P
         unreadable_objects=tuple(unreadable),
     )
     return doc, pdf, bool(warnings)
+
+
+# how qpdf's warnings say it read an object as null (qpdf 11 and 12 word it differently)
+_UNREADABLE = ("reading object", "giving up", "treating object as null")
 
 
 def _qpdf_message(exc: BaseException) -> str:
