@@ -40,6 +40,7 @@ measured on paper; on rotated pages the picture is turned so that it stands upri
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -50,12 +51,14 @@ from PIL import Image, ImageChops
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.xmp_xml import XmpXmlProcessingError
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.attributes import CMSAttributeProvider
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.stamp import StaticStampStyle
 
 from esealkit.errors import MalformedInput
@@ -122,8 +125,11 @@ def _placement(page: int, geometry: PageGeometry, cx: float, cy: float, width: f
     """A stamp centred on the user-space point (cx, cy), ``width``×``height`` as displayed."""
     if geometry.rotate in (90, 270):
         width, height = height, width
-    return StampPlacement(page, cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2,
-                          strip=strip, strips=strips, rotate=geometry.rotate)
+    box = (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+    if not all(math.isfinite(v) for v in box):
+        # a page box or a text matrix of 1e400s: no place on any page
+        raise MalformedInput(f"cannot seal this PDF: page {page + 1} puts the stamp at no finite position")
+    return StampPlacement(page, *box, strip=strip, strips=strips, rotate=geometry.rotate)
 
 
 def stamp_image(seal: Seal) -> Image.Image:
@@ -235,6 +241,14 @@ class _PdfSigner(signers.PdfSigner):  # type: ignore[misc]
         if self._system_time is not None:
             session.system_time = self._system_time
         return session
+
+
+# What pyHanko raises on a document it cannot read or write besides its PdfError: its
+# reader and writer trust the types the file gives (a page without /Type, an /AcroForm
+# that is a number, an /Info that is no dictionary, malformed XMP metadata, a DocMDP /P
+# that is no permission...), and a hostile file breaks that trust.
+_UNREADABLE = (PdfError, XmpXmlProcessingError, SignatureValidationError, TypeError, KeyError, AttributeError,
+               AssertionError, LookupError, ArithmeticError, RecursionError)
 
 
 def _free_field_names(pdf: bytes, base: str, count: int) -> list[str]:
@@ -361,10 +375,10 @@ def seal_pdf(
         if embed_revocation is not None:
             crls, ocsps = embed_revocation
             out = _add_dss(out, [signer_cert_der, *chain, seal.maker_cert], crls, ocsps)
-    except PdfError as exc:  # pyHanko could not read or write the document
-        raise MalformedInput(f"cannot seal this PDF: {exc}") from exc
     except SigningError as exc:  # e.g. a certification signature forbids more signatures
         raise ValueError(f"cannot seal this PDF: {exc}") from exc
+    except _UNREADABLE as exc:  # pyHanko could not read or write the document
+        raise MalformedInput(f"cannot seal this PDF: {type(exc).__name__}: {exc}") from exc
     return out
 
 

@@ -220,12 +220,35 @@ def _numbers(operands: list[Any]) -> list[float]:
 _MAX_FORM_DEPTH = 8
 
 
+# bytes of text shown on one page, forms drawn again and again counted each time: a form
+# drawn a million times must not take minutes (a real page shows some thousands)
+_MAX_SHOWN = 1_000_000
+_FORM_COST = 8  # (so at most 125,000 form drawings a page)
+
+
+class _TooMuchText(Exception):
+    pass
+
+
+def _font(obj: Any) -> _Font:
+    """The font a Tf selects; one with default widths and no text map when its dictionary
+    is not one esealkit can read (a /DescendantFonts of numbers, a ToUnicode range past
+    any code...): the glyphs still take room, their text is unknown."""
+    try:
+        return _Font(obj if isinstance(obj, pikepdf.Dictionary) else pikepdf.Dictionary())
+    except (pikepdf.PdfError, TypeError, ValueError, AttributeError, ArithmeticError):
+        return _Font(pikepdf.Dictionary())
+
+
 def _page_glyphs(page: pikepdf.Page) -> list[_Glyph]:
-    return _glyphs(page, page.obj.get("/Resources"), _IDENTITY, 0, set())
+    budget = [_MAX_SHOWN]
+    return _glyphs(page, page.obj.get("/Resources"), _IDENTITY, 0, set(), budget)
 
 
-def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tuple[int, int]]) -> list[_Glyph]:
-    """The glyphs a page or form XObject shows, in user space (forms are followed)."""
+def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tuple[int, int]],
+            budget: list[int]) -> list[_Glyph]:
+    """The glyphs a page or form XObject shows, in user space (forms are followed);
+    ``budget`` is how many more bytes of text the page may show."""
     fonts: dict[str, _Font] = {}
     font_dict = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
     xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
@@ -237,6 +260,9 @@ def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tupl
         font = ts.font
         if font is None:
             return
+        budget[0] -= len(data)
+        if budget[0] < 0:
+            raise _TooMuchText
         for code in font.codes(data):
             advance = font.width(code) / 1000.0 * ts.size + ts.char_spacing
             if code == b" " and not font.composite:
@@ -265,9 +291,12 @@ def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tupl
         if isinstance(matrix, pikepdf.Array) and len(matrix) == 6:
             a, b, c, d, e, f = (float(v) for v in matrix)
             m = (a, b, c, d, e, f)
+        budget[0] -= _FORM_COST  # each drawing reads the form's content stream again
+        if budget[0] < 0:
+            raise _TooMuchText
         own = form.get("/Resources")
         glyphs.extend(_glyphs(form, own if isinstance(own, pikepdf.Dictionary) else resources, _mul(m, ctm),
-                              depth + 1, seen | {key}))
+                              depth + 1, seen | {key}, budget))
 
     try:
         instructions = pikepdf.parse_content_stream(source)
@@ -295,7 +324,7 @@ def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tupl
                 name = str(operands[0])
                 if name not in fonts:
                     obj = font_dict.get(name) if isinstance(font_dict, pikepdf.Dictionary) else None
-                    fonts[name] = _Font(obj if isinstance(obj, pikepdf.Dictionary) else pikepdf.Dictionary())
+                    fonts[name] = _font(obj)
                 ts.font, ts.size = fonts[name], float(operands[1])
             elif op == "Tc" and operands:
                 ts.char_spacing = float(operands[0])
@@ -318,12 +347,13 @@ def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tupl
                 ts.tm = ts.tlm = (a, b, c, d, e, f)
             elif op == "T*":
                 next_line(0.0, -ts.leading)
-            elif op == "Tj" and operands:
+            # (only strings are shown: bytes() of a number operand is that many zero bytes)
+            elif op == "Tj" and operands and isinstance(operands[0], pikepdf.String):
                 show(bytes(operands[0]))
-            elif op == "'" and operands:
+            elif op == "'" and operands and isinstance(operands[0], pikepdf.String):
                 next_line(0.0, -ts.leading)
                 show(bytes(operands[0]))
-            elif op == '"' and len(operands) == 3:
+            elif op == '"' and len(operands) == 3 and isinstance(operands[2], pikepdf.String):
                 ts.word_spacing, ts.char_spacing = float(operands[0]), float(operands[1])
                 next_line(0.0, -ts.leading)
                 show(bytes(operands[2]))
@@ -334,7 +364,7 @@ def _glyphs(source: Any, resources: Any, ctm: Matrix, depth: int, seen: set[tupl
                     else:
                         shift = -float(item) / 1000.0 * ts.size * ts.scale
                         ts.tm = _mul((1.0, 0.0, 0.0, 1.0, shift, 0.0), ts.tm)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, AttributeError, ArithmeticError):
             continue  # an operator with operands of the wrong type: skip it as viewers do
     return glyphs
 
@@ -409,13 +439,15 @@ def find_text(pdf: bytes, text: str, *, page: int | None = None) -> list[TextHit
     hits: list[TextHit] = []
     try:
         with pikepdf.open(io.BytesIO(pdf)) as doc:
-            numbers = range(len(doc.pages)) if page is None else [page]
-            for number in numbers:
-                if not 0 <= number < len(doc.pages):
-                    raise ValueError(f"page {number} does not exist (the document has {len(doc.pages)})")
-                glyphs = _page_glyphs(doc.pages[number])
-                hits.extend(_matches(number, glyphs, text))
-    except pikepdf.PdfError as exc:
+            count = len(doc.pages)
+            if page is not None and not 0 <= page < count:
+                raise ValueError(f"page {page} does not exist (the document has {count})")
+            for number in range(count) if page is None else [page]:
+                hits.extend(_matches(number, _page_glyphs(doc.pages[number]), text))
+    except _TooMuchText:
+        raise MalformedInput("a page shows more text, or draws forms more often, than esealkit reads "
+                             "(a million bytes of text; forms drawn over and over?)") from None
+    except (pikepdf.PdfError, TypeError, AttributeError, ArithmeticError, RecursionError) as exc:
         raise MalformedInput(f"not a PDF pikepdf can read: {exc}") from exc
     return hits
 
