@@ -3,6 +3,7 @@ to a covered part fails verification."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -186,3 +187,15 @@ def test_sealed_package_is_a_plain_zip_other_tools_read(tmp_path: Path, twice: b
     path.write_bytes(twice)
     result = subprocess.run(["unzip", "-t", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_signature_id_beyond_any_number_does_not_stop_sealing(ofd_pki: OfdPKI, sealed: bytes) -> None:
+    # a review: an ID of 5,000 digits made int() raise ValueError out of seal_ofd
+    files = read_zip(sealed)
+    listing = files["Doc_0/Signs/Signatures.xml"]
+    found = re.search(rb'<ofd:Signature [^>]*ID="([^"]+)"', listing)
+    assert found is not None
+    files["Doc_0/Signs/Signatures.xml"] = listing.replace(b'ID="%s"' % found.group(1), b'ID="%s"' % (b"7" * 5000), 1)
+    twice = _seal(ofd_pki, make_zip(files), second=True)
+    ids = re.findall(rb'<ofd:Signature [^>]*ID="([^"]+)"', read_zip(twice)["Doc_0/Signs/Signatures.xml"])
+    assert len(ids) == 2 and len(set(ids)) == 2 and b"7" * 5000 in ids

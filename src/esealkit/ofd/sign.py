@@ -50,8 +50,11 @@ def _fmt(value: float) -> str:
 
 
 def _number(text: str) -> int:
-    digits = re.sub(r"\D", "", text)
-    return int(digits) if digits else 0
+    """The number in a signature's ID or folder name; 0 when none, or when it is beyond
+    any numbering (thousands of digits: int() refuses them, and no new number near it
+    could collide with it anyway)."""
+    digits = re.sub(r"\D", "", text).lstrip("0")
+    return int(digits) if digits and len(digits) <= 18 else 0
 
 
 def _ofd_with_signatures(pkg: OfdPackage, signatures_path: str) -> bytes:
