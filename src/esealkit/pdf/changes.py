@@ -22,7 +22,12 @@ import pikepdf
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
+from pyhanko.sign.diff_analysis import (
+    DEFAULT_DIFF_POLICY,
+    DiffResult,
+    ModificationLevel,
+    StandardDiffPolicy,
+)
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -446,9 +451,40 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
     return out
 
 
+class _DiffPolicy(StandardDiffPolicy):  # type: ignore[misc]
+    """pyHanko's default policy, except that a cross-reference stream that lists its own
+    object number as free (``n 0 65535``: iText 5 writes every one of its cross-reference
+    streams so) is not taken for an update that frees an object.
+
+    pyHanko counts the entry as freeing object n, generation 65534, which its policy
+    refuses ("The refs ... were freed in the revision provided"), so every signature
+    followed by an iText update of a file with cross-reference streams failed.  Only that
+    one entry is passed over: the revision's own stream, a number the signed revision did
+    not have (its /Size), freed for good (65535); nothing the signed revision could
+    reach resolves otherwise after it.  Any other freeing is refused as before."""
+
+    def apply(self, old, new, field_mdp_spec=None, doc_mdp=None):  # type: ignore[no-untyped-def]
+        xrefs = new.reader.xrefs
+        stream = xrefs.get_xref_container_info(new.revision).stream_ref
+        freed = xrefs.get_xref_data(new.revision).freed
+        if stream is None or freed.get(stream.idnum) != 0xFFFF or not old.is_ref_unassignable(stream):
+            return super().apply(old, new, field_mdp_spec, doc_mdp)
+        dead = generic.Reference(stream.idnum, 0xFFFE, pdf=new.reader)
+        own_freed, own_explicit = new.refs_freed_in_revision, new.explicit_refs_in_revision
+        new.refs_freed_in_revision = lambda: own_freed() - {dead}
+        new.explicit_refs_in_revision = lambda: own_explicit() - {dead}
+        try:
+            return super().apply(old, new, field_mdp_spec, doc_mdp)
+        finally:
+            del new.refs_freed_in_revision, new.explicit_refs_in_revision
+
+
+_DIFF_POLICY = _DiffPolicy(DEFAULT_DIFF_POLICY.global_rules, DEFAULT_DIFF_POLICY.form_rule)
+
+
 def _analyse_one(emb: EmbeddedPdfSignature) -> ChangeResult | str:
     try:
-        emb.compute_integrity_info(diff_policy=DEFAULT_DIFF_POLICY)
+        emb.compute_integrity_info(diff_policy=_DIFF_POLICY)
         docmdp = emb.docmdp_level
     except _READ_ERRORS as exc:
         return f"the revisions after signing could not be analysed: {exc}"
