@@ -221,9 +221,10 @@ _MAX_FORM_DEPTH = 8
 
 
 # bytes of text shown on one page, forms drawn again and again counted each time: a form
-# drawn a million times must not take minutes (a real page shows some thousands)
-_MAX_SHOWN = 1_000_000
-_FORM_COST = 8  # (so at most 125,000 form drawings a page)
+# drawn a million times must not take minutes (a real page shows some thousands of
+# characters; a glyph costs some microseconds, a form drawn some hundreds)
+_MAX_SHOWN = 200_000
+_FORM_COST = 40  # (so at most 5,000 form drawings a page)
 
 
 class _TooMuchText(Exception):
@@ -445,8 +446,8 @@ def find_text(pdf: bytes, text: str, *, page: int | None = None) -> list[TextHit
             for number in range(count) if page is None else [page]:
                 hits.extend(_matches(number, _page_glyphs(doc.pages[number]), text))
     except _TooMuchText:
-        raise MalformedInput("a page shows more text, or draws forms more often, than esealkit reads "
-                             "(a million bytes of text; forms drawn over and over?)") from None
+        raise MalformedInput(f"a page shows more text, or draws forms more often, than esealkit reads "
+                             f"({_MAX_SHOWN} bytes of text, {_MAX_SHOWN // _FORM_COST} form drawings)") from None
     except (pikepdf.PdfError, TypeError, AttributeError, ArithmeticError, RecursionError) as exc:
         raise MalformedInput(f"not a PDF pikepdf can read: {exc}") from exc
     return hits
