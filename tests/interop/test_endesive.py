@@ -22,10 +22,10 @@ What endesive does wrong, and what it means here (see the ``Known`` entries):
 * every ECDSA signature says ``rsaEncryption`` as its signatureAlgorithm (endesive's
   signer.py hard-codes it; the value is ECDSA over the signed attributes).  esealkit and
   pyHanko refuse it; that is right, the container says another algorithm than the one
-  used, but esealkit's message is wrong (it says the value does not verify);
+  used, and esealkit says so (INDETERMINATE, the key does not fit the algorithm);
 * ``sigflags`` other than 3 leaves the form's /SigFlags at 1 or 2, and any later signer
-  that sets it to 3 (pyHanko's writer, so esealkit's; Acrobat) makes pyHanko's difference
-  analysis refuse the earlier signature: a false alarm.
+  sets it to 3 (pyHanko's writer, so esealkit's; Acrobat): esealkit's difference analysis
+  lets /SigFlags gain bits (changes._SigFlagsMayGainBits), pyHanko's own does not.
 
 endesive 3 (pypdf instead of its vendored PyPDF2) cannot sign at all with pypdf 7
 (``write_to_stream`` lost its second argument) and cannot sign a file whose last section is
@@ -196,19 +196,9 @@ class Known:
 
 ECDSA_SAYS_RSA = Known(
     "endesive labels every ECDSA signature rsaEncryption (signer.py hard-codes rsassa_pkcs1v15 "
-    "whatever the key); the value is ECDSA and would verify.  Refusing it is right (pyHanko "
-    "refuses too, with an AssertionError), but esealkit says the value does not verify: "
-    "crypto.verify_signature turns its own UnsupportedAlgorithm ('rsa_pkcs1v15 signature with "
-    "a non-RSA key', a ValueError) into InvalidSignature",
-    "signature_value", SubIndication.SIG_CRYPTO_FAILURE, "does not verify with the signer's public key")
-
-SIGFLAGS_GAINED = Known(
-    "endesive writes its sigflags option (1, or 2 with the DocMDP permission P=2) as the "
-    "form's /SigFlags; the later esealkit signature (pyHanko's writer, as Acrobat does) sets "
-    "it to 3; pyHanko's FormUpdatingRule compares /AcroForm strictly except /Fields, /DR, "
-    "/DA, /Q and /NeedAppearances, and esealkit falls back to it (the recogniser declines: "
-    "'/SigFlags changed', or a certified document): the honest first signature fails",
-    "modifications", SubIndication.MODIFIED_AFTER_SIGNING, "Values for dict key /SigFlags differ", "Signature1")
+    "whatever the key); the value is ECDSA and would verify.  Not a false alarm: the container "
+    "names another algorithm than the one used, and pyHanko refuses it too",
+    "signature_value", SubIndication.CRYPTO_CONSTRAINTS_FAILURE, "rsa_pkcs1v15 signature with a non-RSA key")
 
 
 @dataclass(frozen=True)
@@ -233,8 +223,8 @@ HONEST = {
     "certified-p3": Honest(1, ("Signature1",)),
     "certified-p3-then-esealkit": Honest(2, ("Signature1",)),
     "certified-p2": Honest(1, ("Signature1",)),
-    "certified-p2-then-esealkit": Honest(2, ("Signature1",), (SIGFLAGS_GAINED,)),
-    "sigflags1-then-esealkit": Honest(2, ("Signature1",), (SIGFLAGS_GAINED,)),
+    "certified-p2-then-esealkit": Honest(2, ("Signature1",)),
+    "sigflags1-then-esealkit": Honest(2, ("Signature1",)),
 }
 
 
@@ -369,3 +359,26 @@ def test_endesive_continues_the_kind_of_cross_reference_section(documents):
     assert last_section(_document(documents, "rsa", "plain")).startswith(b"xref")
     for shape in ("objstm", "objstm-esealkit-then-endesive", "visible-objstm"):
         assert b"/XRef" in last_section(_document(documents, "rsa", shape)), shape
+
+
+@pytest.mark.parametrize(("before", "after"), [(3, 1), (3, 0), (1, 7)])
+def test_sig_flags_that_lose_bits_or_gain_unknown_ones_still_fail(pki, documents, before, after):
+    """The difference analysis lets /SigFlags gain bits (1 or 2 to 3), nothing else."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    cms = _endesive_cms()
+    pdf = simple_pdf(["SigFlags"])
+    signer = pki.signers["rsa"]
+    pdf += cms.sign(pdf, {"sigflags": before, "signingdate": pki.now.strftime("D:%Y%m%d%H%M%S+00'00'")},
+                    signer.key, ax509.Certificate.load(signer.der), [ax509.Certificate.load(c) for c in pki.chain],
+                    "sha256")
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    writer.root["/AcroForm"][generic.NameObject("/SigFlags")] = generic.NumberObject(after)
+    writer.update_root()  # endesive's form dictionary is direct in the catalog
+    out = io.BytesIO()
+    writer.write(out)
+    report = Verifier(trust=pki.trust()).verify(out.getvalue())
+    (modifications,) = [c for c in report.signatures[0].checks if c.name == "modifications"]
+    assert modifications.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING
+    assert f"/SigFlags changed from {before} to {after}" in modifications.details["analysis"]

@@ -231,6 +231,8 @@ def verify_signature(spki_der: bytes, algorithm: SignatureAlgorithm, signature: 
                 raise UnsupportedAlgorithm("Ed448 signature with a non-Ed448 key")
             key.verify(signature, data)
             return
+    except UnsupportedAlgorithm:  # a ValueError too: the key does not fit the algorithm, say so
+        raise
     except ValueError as exc:  # e.g. a malformed DER ECDSA value
         raise InvalidSignature(str(exc)) from exc
     raise UnsupportedAlgorithm(f"unsupported signature scheme {scheme}")

@@ -25,9 +25,12 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import (
     DEFAULT_DIFF_POLICY,
     DiffResult,
+    FormUpdatingRule,
     ModificationLevel,
     StandardDiffPolicy,
+    SuspiciousModification,
 )
+from pyhanko.sign.diff_analysis.constants import ACROFORM_EXEMPT_STRICT_COMPARISON
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -451,6 +454,41 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
     return out
 
 
+class _SigFlagsMayGainBits(FormUpdatingRule):  # type: ignore[misc]
+    """pyHanko's form rule, except that ``/SigFlags`` in the form dictionary may gain bits
+    (SignaturesExist 1, AppendOnly 2): pyHanko's writer, and Acrobat's, set it to 3 with
+    every signature they add, and a first signer that wrote 1 or 2 (endesive writes its
+    ``sigflags`` option there, which is also its DocMDP permission: 2 for a P=2
+    certification) made pyHanko's strict comparison refuse every later signature.
+    Flags that are lost, or other values, stay suspicious."""
+
+    def __init__(self, rule: FormUpdatingRule) -> None:
+        super().__init__(rule.field_rules, ACROFORM_EXEMPT_STRICT_COMPARISON | {"/SigFlags"})
+
+    def apply(self, old: Any, new: Any) -> Any:
+        old_flags, new_flags = (_sig_flags(revision) for revision in (old, new))
+        if old_flags != new_flags and (old_flags is _NOT_READ or new_flags is _NOT_READ or new_flags not in (1, 2, 3)
+                                       or (old_flags or 0) & ~new_flags):
+            raise SuspiciousModification(f"/SigFlags changed from {old_flags} to {new_flags}")
+        return (yield from super().apply(old, new))
+
+
+_NOT_READ = object()
+
+
+def _sig_flags(revision: Any) -> Any:
+    """The form dictionary's /SigFlags as a number, None when absent, _NOT_READ otherwise."""
+    try:
+        form = revision.root.get("/AcroForm")
+        form = form.get_object() if form is not None else None
+        if not isinstance(form, generic.DictionaryObject) or "/SigFlags" not in form:
+            return None
+        value = form["/SigFlags"]
+        return int(value) if isinstance(value, generic.NumberObject) else _NOT_READ
+    except _READ_ERRORS:
+        return _NOT_READ
+
+
 class _DiffPolicy(StandardDiffPolicy):  # type: ignore[misc]
     """pyHanko's default policy, except that a cross-reference stream that lists its own
     object number as free (``n 0 65535``: iText 5 writes every one of its cross-reference
@@ -479,7 +517,7 @@ class _DiffPolicy(StandardDiffPolicy):  # type: ignore[misc]
             del new.refs_freed_in_revision, new.explicit_refs_in_revision
 
 
-_DIFF_POLICY = _DiffPolicy(DEFAULT_DIFF_POLICY.global_rules, DEFAULT_DIFF_POLICY.form_rule)
+_DIFF_POLICY = _DiffPolicy(DEFAULT_DIFF_POLICY.global_rules, _SigFlagsMayGainBits(DEFAULT_DIFF_POLICY.form_rule))
 
 
 def _analyse_one(emb: EmbeddedPdfSignature) -> ChangeResult | str:
