@@ -361,7 +361,7 @@ def test_endesive_continues_the_kind_of_cross_reference_section(documents):
         assert b"/XRef" in last_section(_document(documents, "rsa", shape)), shape
 
 
-@pytest.mark.parametrize(("before", "after"), [(3, 1), (3, 0), (1, 7)])
+@pytest.mark.parametrize(("before", "after"), [(3, 1), (3, 0), (1, 7), (1, "/B")])
 def test_sig_flags_that_lose_bits_or_gain_unknown_ones_still_fail(pki, documents, before, after):
     """The difference analysis lets /SigFlags gain bits (1 or 2 to 3), nothing else."""
     from pyhanko.pdf_utils import generic
@@ -374,7 +374,8 @@ def test_sig_flags_that_lose_bits_or_gain_unknown_ones_still_fail(pki, documents
                     signer.key, ax509.Certificate.load(signer.der), [ax509.Certificate.load(c) for c in pki.chain],
                     "sha256")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    writer.root["/AcroForm"][generic.NameObject("/SigFlags")] = generic.NumberObject(after)
+    writer.root["/AcroForm"][generic.NameObject("/SigFlags")] = (
+        generic.NameObject(after) if isinstance(after, str) else generic.NumberObject(after))
     writer.update_root()  # endesive's form dictionary is direct in the catalog
     out = io.BytesIO()
     writer.write(out)

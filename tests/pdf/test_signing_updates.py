@@ -24,6 +24,7 @@ from esealkit.pdf.reader import read_pdf, read_pdf_open, revision_ends
 from esealkit.pdf.seal import _add_dss
 from esealkit.pdf.sign import sign_pdf, timestamp_pdf
 from esealkit.pdf.signing_updates import Additions, recognise_updates
+from esealkit.report import Indication
 from esealkit.testing import add_annotation, add_page_text, simple_pdf, timestamper
 
 # ---------------------------------------------------------------- real signers, both analyses
@@ -2263,3 +2264,72 @@ def test_a_stream_length_given_as_a_reference_is_told_apart():
     with pikepdf.open(io.BytesIO(data)) as doc:
         assert _indirect_length(doc.get_object((n, 0)))
         assert not _indirect_length(doc.get_object((n + 2, 0)))
+
+
+# ------------------------------------------- cross-reference streams that list themselves as free
+# iText 5 writes every cross-reference stream with its own number free (n 0 65535), which
+# pyHanko reads as freeing an object.  The twenty-third review built two files that got
+# through when that entry was passed over (a relaxation tried and withdrawn): they must
+# never pass.
+
+
+def _last_startxref(pdf: bytes) -> int:
+    return int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+
+
+def _self_freed_xref_stream(pdf: bytes, number: int, rows: bytes, count: int, trailer: bytes) -> bytes:
+    at = len(pdf) + 1
+    head = (b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[%d %d]%s/Prev %d/Length %d>>stream\n"
+            % (number, number + count, number, count, trailer, _last_startxref(pdf), len(rows)))
+    return pdf + b"\n" + head + rows + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % at
+
+
+def _row(kind: int, a: int, b: int) -> bytes:
+    return bytes([kind]) + a.to_bytes(4, "big") + b.to_bytes(2, "big")
+
+
+def _trailer_keys(doc: pikepdf.Pdf) -> bytes:
+    ids = b"".join(b"<" + bytes(x).hex().encode() + b">" for x in doc.trailer.ID)
+    return b"/Root %d 0 R/Info %d 0 R/ID[%s]" % (doc.Root.objgen[0], doc.trailer.Info.objgen[0], ids)
+
+
+def test_a_self_freed_stream_that_drops_the_signed_annotations_never_passes(pki):
+    from esealkit.engine import Verifier
+    base = add_annotation(simple_pdf(["Contract", "Amount: 1000 CNY"], title="contract"), "void otherwise")
+    signed = _sign(pki, base, "Seal1", box=(300, 600, 550, 700))
+    with pikepdf.open(io.BytesIO(signed)) as doc:
+        size, page = int(doc.trailer.Size), doc.pages[0].obj
+        page_no, page_text = page.objgen[0], bytes(page.unparse(resolved=True))
+        annots = b" ".join(b"%d 0 R" % a.objgen[0] for a in page.Annots)
+        form = doc.Root.AcroForm
+        form_no, form_text = form.objgen[0], bytes(form.unparse(resolved=True))
+        keys = _trailer_keys(doc)
+    field, array = size, size + 1
+    # revision 1, allowed alone: an empty signature field, the page's /Annots moved to a new array
+    first = _update(signed, {
+        field: b"<< /FT /Sig /T (Late) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /P %d 0 R >>" % page_no,
+        array: b"[ %s %d 0 R ]" % (annots, field),
+        page_no: re.sub(rb"/Annots \d+ 0 R", b"/Annots %d 0 R" % array, page_text),
+        form_no: form_text.replace(b"/Fields [", b"/Fields [ %d 0 R " % field, 1)})
+    # revision 2: a cross-reference stream numbered as that array, listing itself free:
+    # every viewer then reads /Annots as null, the signed seal and note are gone
+    attack = _self_freed_xref_stream(first, array, _row(0, 0, 0xFFFF), 1, keys)
+    report = Verifier(trust=pki.trust()).verify(attack)
+    assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks
+
+
+def test_a_self_freed_stream_whose_rows_make_viewers_repair_never_passes(pki):
+    from esealkit.engine import Verifier
+    signed = _sign(pki, simple_pdf(["Contract", "Amount: 1000 CNY"], title="contract"), "Seal1")
+    with pikepdf.open(io.BytesIO(signed)) as doc:
+        size, contents = int(doc.trailer.Size), doc.pages[0].obj.Contents
+        number, drawing = contents.objgen[0], bytes(contents.read_bytes())
+        keys = _trailer_keys(doc)
+    evil = drawing.replace(b"1000", b"9000") + b"\nBT /F1 28 Tf 250 500 Td (PAID IN FULL) Tj ET"
+    # an unlisted later copy of the page's content (MuPDF takes it when it repairs), and a
+    # row past the end of the file (which makes it repair)
+    copy = signed + b"\n%d 0 obj\n<< /Length %d >>\nstream\n" % (number, len(evil)) + evil + b"\nendstream\nendobj"
+    rows = _row(0, 0, 0xFFFF) + _row(1, len(copy) + 100_000, 0)
+    attack = _self_freed_xref_stream(copy, size, rows, 2, keys)
+    report = Verifier(trust=pki.trust()).verify(attack)
+    assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks

@@ -157,3 +157,16 @@ def test_seal_caches_never_answer_for_other_bytes() -> None:
                     for der in order]
         assert verdicts == [Indication.TOTAL_PASSED if der == sig else Indication.TOTAL_FAILED for der in order]
     assert parse_seal_signature(forged).seal.signed_value != parse_seal_signature(sig).seal.signed_value
+
+
+@pytest.mark.parametrize("kind", ["ecdsa-p256", "sm2"])
+def test_a_seal_signature_naming_another_kind_of_key_fails(kind: str) -> None:
+    # the maker's value checked as RSA over an EC key: a forged seal must fail, not be
+    # "indeterminate" because the key does not fit the algorithm (the twenty-third review)
+    from esealkit.report import SubIndication
+    from esealkit.seals._checks import _value_check
+
+    seal, _, _ = _material(kind)
+    check = _value_check("seal_maker_signature", SubIndication.SEAL_INVALID, seal.maker_cert,
+                         "1.2.840.113549.1.1.11", seal.signed_value, (seal.tbs,), ["SES_SealInfo"], "seal maker")
+    assert (check.indication, check.sub_indication) == (Indication.TOTAL_FAILED, SubIndication.SEAL_INVALID), check

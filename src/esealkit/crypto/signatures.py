@@ -77,6 +77,12 @@ _CRYPTOGRAPHY_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 }
 
 
+class KeyMismatch(UnsupportedAlgorithm):
+    """The signer's key is not of the kind the signature algorithm names (an ECDSA value
+    labelled RSA, say): a CMS says so (``CRYPTO_CONSTRAINTS_FAILURE``), a seal's own
+    signatures fail as not verifying."""
+
+
 @dataclass(frozen=True)
 class SignatureAlgorithm:
     """A signature scheme with the parameters needed to verify one value."""
@@ -200,7 +206,7 @@ def verify_signature(spki_der: bytes, algorithm: SignatureAlgorithm, signature: 
             from tongsuopy.crypto.asymciphers import ec as sm_ec
 
             if not isinstance(key, sm_ec.EllipticCurvePublicKey):
-                raise UnsupportedAlgorithm("SM2 signature with a key that is not an SM2 key")
+                raise KeyMismatch("SM2 signature with a key that is not an SM2 key")
             try:
                 key.verify(sm2_signature_to_der(signature), data, sm_ec.ECDSA(sm_hashes.SM3()))
             except Exception as exc:  # tongsuopy raises its own InvalidSignature class
@@ -208,7 +214,7 @@ def verify_signature(spki_der: bytes, algorithm: SignatureAlgorithm, signature: 
             return
         if scheme in ("rsa_pkcs1v15", "rsa_pss"):
             if not isinstance(key, rsa.RSAPublicKey):
-                raise UnsupportedAlgorithm(f"{scheme} signature with a non-RSA key")
+                raise KeyMismatch(f"{scheme} signature with a non-RSA key")
             hash_alg = _hash(algorithm.digest)
             if scheme == "rsa_pkcs1v15":
                 key.verify(signature, data, padding.PKCS1v15(), hash_alg)
@@ -218,20 +224,20 @@ def verify_signature(spki_der: bytes, algorithm: SignatureAlgorithm, signature: 
             return
         if scheme == "ecdsa":
             if not isinstance(key, ec.EllipticCurvePublicKey):
-                raise UnsupportedAlgorithm("ECDSA signature with a non-EC key")
+                raise KeyMismatch("ECDSA signature with a non-EC key")
             key.verify(signature, data, ec.ECDSA(_hash(algorithm.digest)))
             return
         if scheme == "ed25519":
             if not isinstance(key, ed25519.Ed25519PublicKey):
-                raise UnsupportedAlgorithm("Ed25519 signature with a non-Ed25519 key")
+                raise KeyMismatch("Ed25519 signature with a non-Ed25519 key")
             key.verify(signature, data)
             return
         if scheme == "ed448":
             if not isinstance(key, ed448.Ed448PublicKey):
-                raise UnsupportedAlgorithm("Ed448 signature with a non-Ed448 key")
+                raise KeyMismatch("Ed448 signature with a non-Ed448 key")
             key.verify(signature, data)
             return
-    except UnsupportedAlgorithm:  # a ValueError too: the key does not fit the algorithm, say so
+    except KeyMismatch:  # a ValueError too: say that the key does not fit, not that the value is wrong
         raise
     except ValueError as exc:  # e.g. a malformed DER ECDSA value
         raise InvalidSignature(str(exc)) from exc

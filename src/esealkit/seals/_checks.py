@@ -20,6 +20,7 @@ from esealkit.crypto import (
     load_public_key,
     verify_signature,
 )
+from esealkit.crypto.signatures import KeyMismatch
 from esealkit.pki import PathValidator, Trust, verify_timestamp_token
 from esealkit.policy import DEFAULT_POLICY, ValidationPolicy
 from esealkit.report import Check, Indication, SignerSummary, SubIndication
@@ -77,7 +78,7 @@ def _verify_any(spki: bytes, alg: SignatureAlgorithm, value: bytes, candidates: 
         for v in values:
             try:
                 verify_signature(spki, alg, v, data)
-            except InvalidSignature:
+            except (InvalidSignature, KeyMismatch):
                 continue
             return index
     return None
