@@ -2333,3 +2333,35 @@ def test_a_self_freed_stream_whose_rows_make_viewers_repair_never_passes(pki):
     attack = _self_freed_xref_stream(copy, size, rows, 2, keys)
     report = Verifier(trust=pki.trust()).verify(attack)
     assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks
+
+
+def test_only_a_fresh_self_freed_stream_with_rows_viewers_follow_is_passed_over(pki):
+    # what changes._own_free_entry takes: the stream's own number new to the file, nothing
+    # else freed, every row at its object's plain header or in an object stream placed so
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from esealkit.pdf.changes import _own_free_entry
+    signed = _sign(pki, simple_pdf(["Contract"], title="contract"), "Seal1")
+    with pikepdf.open(io.BytesIO(signed)) as doc:
+        size, info = int(doc.trailer.Size), doc.trailer.Info.objgen[0]
+        info_text = bytes(doc.trailer.Info.unparse(resolved=True))
+        keys = _trailer_keys(doc)
+    body = signed + b"\n%d 0 obj\n" % info
+    at = len(body) - len(b"%d 0 obj\n" % info)
+    updated = body + info_text.replace(b"contract", b"contract, v2") + b"\nendobj"
+
+    def own(rows: list[tuple[int, bytes]]) -> object:
+        """The entry passed over when the update's stream (number ``size``) has these rows."""
+        rows = sorted(rows)
+        index = b" ".join(b"%d 1" % number for number, _ in rows)
+        data = _self_freed_xref_stream(updated, size, b"".join(row for _, row in rows), 1, keys)
+        data = data.replace(b"/Index[%d 1]" % size, b"/Index[%s]" % index, 1)
+        reader = PdfFileReader(io.BytesIO(data), strict=True)
+        return _own_free_entry(data, reader.get_historical_resolver(reader.xrefs.total_revisions - 1))
+
+    itself = (size, _row(0, 0, 0xFFFF))
+    assert own([itself, (info, _row(1, at, 0))]) is not None  # the iText shape
+    assert own([itself, (info, _row(1, at + 1, 0))]) is None  # a row beside its header
+    assert own([itself, (info, _row(2, size + 7, 0))]) is None  # into an object stream nowhere
+    assert own([itself, (info, _row(0, 0, 3))]) is None  # something else freed
+    assert own([(size, _row(0, 0, 7)), (info, _row(1, at, 0))]) is None  # not for good (65535)

@@ -448,9 +448,11 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
         except _READ_ERRORS as exc:
             out.update({br: f"the revisions after signing could not be read: {exc}" for br in pending})
             return out
+        policy = _DiffPolicy(data)
         for br in pending:
             emb = embedded.get(br)
-            out[br] = _analyse_one(emb) if emb is not None else "the revision analysis found no signature with this byte range"
+            out[br] = _analyse_one(emb, policy) if emb is not None else \
+                "the revision analysis found no signature with this byte range"
     return out
 
 
@@ -491,16 +493,76 @@ def _sig_flags(revision: Any) -> Any:
         return _NOT_READ
 
 
-# pyHanko's policy with /SigFlags allowed to gain bits.  (Not relaxed: an iText 5
-# cross-reference stream lists its own number as free, which pyHanko reads as freeing an
-# object and refuses; passing that entry over let a later revision free an object a
-# viewer then drops, or keep rows no check looked at: the twenty-third review.)
-_DIFF_POLICY = StandardDiffPolicy(DEFAULT_DIFF_POLICY.global_rules, _SigFlagsMayGainBits(DEFAULT_DIFF_POLICY.form_rule))
+class _DiffPolicy(StandardDiffPolicy):  # type: ignore[misc]
+    """pyHanko's default policy (with :class:`_SigFlagsMayGainBits`), except that the entry
+    by which a revision's cross-reference stream lists its own number as free is not taken
+    for an object freed, when that changes nothing any reader resolves (see
+    :func:`_own_free_entry`).  iText 5 writes every cross-reference stream so; pyHanko
+    refuses the freeing, and every signature followed by an iText update of a file with
+    cross-reference streams failed."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(DEFAULT_DIFF_POLICY.global_rules, _SigFlagsMayGainBits(DEFAULT_DIFF_POLICY.form_rule))
+        self.data = data
+
+    def apply(self, old, new, field_mdp_spec=None, doc_mdp=None):  # type: ignore[no-untyped-def]
+        own = _own_free_entry(self.data, new)
+        if own is None:
+            return super().apply(old, new, field_mdp_spec, doc_mdp)
+        # pyHanko asks the revision for what it freed and wrote: the entry is left out of
+        # both answers while the rules run (eagerly, inside apply), then put back
+        freed, written = new.refs_freed_in_revision, new.explicit_refs_in_revision
+        new.refs_freed_in_revision = lambda: freed() - {own}
+        new.explicit_refs_in_revision = lambda: written() - {own}
+        try:
+            return super().apply(old, new, field_mdp_spec, doc_mdp)
+        finally:
+            del new.refs_freed_in_revision, new.explicit_refs_in_revision
 
 
-def _analyse_one(emb: EmbeddedPdfSignature) -> ChangeResult | str:
+_PLAIN_HEADER_RE = re.compile(rb"([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+obj")
+
+
+def _own_free_entry(data: bytes, new: Any) -> generic.Reference | None:
+    """The reference pyHanko reads as freed when the revision ``new``'s cross-reference
+    stream lists its own number N as free for good (``N 0 65535``), if passing it over
+    changes nothing: the section frees nothing else and is no hybrid; no earlier section
+    has N at all (in use, in an object stream or freed), so nothing any revision wrote
+    resolved N to an object (the twenty-third review freed a number an allowed revision
+    had used, which every viewer then read as null while pyHanko still saw the object);
+    and every row in use points at its object's plain header inside the file, every
+    compressed one at an object stream placed so, since a row viewers cannot follow makes
+    them repair the file and take objects no table gives (the same review).  None
+    otherwise: pyHanko's policy then refuses the freeing."""
+    xrefs = new.reader.xrefs
+    stream = xrefs.get_xref_container_info(new.revision).stream_ref
+    section = xrefs.get_xref_data(new.revision)
+    if stream is None or stream.generation != 0 or section.freed != {stream.idnum: 0xFFFF} or \
+            section.hybrid is not None:
+        return None
+    earlier = [xrefs.get_xref_data(revision) for revision in range(new.revision)]
+    if any(stream.idnum in s.standard_xrefs or stream.idnum in s.xrefs_in_objstm or stream.idnum in s.freed
+           or s.hybrid is not None for s in earlier):
+        return None
+
+    def placed(number: int, generation: int, offset: int) -> bool:
+        found = _PLAIN_HEADER_RE.match(data, offset) if 0 <= offset < len(data) else None
+        return found is not None and found.groups() == (b"%d" % number, b"%d" % generation)
+
+    if not all(placed(number, generation, offset) for number, (generation, offset) in section.standard_xrefs.items()):
+        return None
+    for ref in section.xrefs_in_objstm.values():
+        container = ref.obj_stream_id
+        found = next((s.standard_xrefs[container] for s in (section, *reversed(earlier))
+                      if container in s.standard_xrefs), None)
+        if found is None or found[0] != 0 or not placed(container, 0, found[1]):
+            return None
+    return generic.Reference(stream.idnum, 0xFFFE, pdf=new.reader)
+
+
+def _analyse_one(emb: EmbeddedPdfSignature, policy: _DiffPolicy) -> ChangeResult | str:
     try:
-        emb.compute_integrity_info(diff_policy=_DIFF_POLICY)
+        emb.compute_integrity_info(diff_policy=policy)
         docmdp = emb.docmdp_level
     except _READ_ERRORS as exc:
         return f"the revisions after signing could not be analysed: {exc}"
