@@ -2365,3 +2365,31 @@ def test_only_a_fresh_self_freed_stream_with_rows_viewers_follow_is_passed_over(
     assert own([itself, (info, _row(2, size + 7, 0))]) is None  # into an object stream nowhere
     assert own([itself, (info, _row(0, 0, 3))]) is None  # something else freed
     assert own([(size, _row(0, 0, 7)), (info, _row(1, at, 0))]) is None  # not for good (65535)
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["stream-listed", "stream-self-freed"])
+def test_an_xrefstm_on_a_stream_section_never_passes(pki, listed):
+    # the twenty-fourth review: MuPDF follows /XRefStm after a cross-reference stream too,
+    # qpdf and pyHanko only after a classic trailer; the hidden section it points at put
+    # the page's content at an unlisted copy drawing other text
+    from esealkit.engine import Verifier
+    signed = _sign(pki, simple_pdf(["Contract", "Amount: 1000 CNY"], title="contract"), "Seal1")
+    with pikepdf.open(io.BytesIO(signed)) as doc:
+        size, contents = int(doc.trailer.Size), doc.pages[0].obj.Contents
+        number, drawing = contents.objgen[0], bytes(contents.read_bytes())
+        keys = _trailer_keys(doc)
+    main, hidden = size, size + 1
+    evil = drawing.replace(b"1000", b"9000") + b"\nBT /F1 28 Tf 250 500 Td (PAID IN FULL) Tj ET"
+    out = bytearray(signed + b"\n")
+    copy_at = len(out)
+    out += b"%d 0 obj\n<< /Length %d >>\nstream\n" % (number, len(evil)) + evil + b"\nendstream\nendobj\n"
+    hidden_at = len(out)
+    out += (b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[%d 1]/Length 7>>stream\n" % (hidden, hidden + 1, number)
+            + _row(1, copy_at, 0) + b"\nendstream\nendobj\n")
+    main_at = len(out)
+    rows = _row(1, main_at, 0) if listed else _row(0, 0, 0xFFFF)
+    out += (b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[%d 1]%s/Prev %d/XRefStm %d/Length 7>>stream\n"
+            % (main, hidden + 1, main, keys, _last_startxref(signed), hidden_at) + rows
+            + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % main_at)
+    report = Verifier(trust=pki.trust()).verify(bytes(out))
+    assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks

@@ -39,6 +39,7 @@ from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
 from esealkit.pdf.linearization import declared_lengths
 from esealkit.pdf.reader import revision_ends
 from esealkit.pdf.signing_updates import (
+    SEPARATOR,
     Additions,
     header_before,
     is_keyword_obj,
@@ -130,26 +131,29 @@ def linearized_problem(data: bytes, lengths: Iterable[int]) -> str | None:
 
 def _wide_cross_reference_streams(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | None,
                                   ) -> tuple[list[int], int, tuple[pikepdf.Pdf, bool] | None]:
-    """Where the cross-reference streams from ``after`` on with fields too wide for viewers
-    are (a type field over one byte, another over eight: Ghostscript and poppler cannot
-    read them), read with qpdf (the newest is the trailer; the others are in its table);
-    the highest object number qpdf's table lists; and ``opened`` with any warning reading
-    them gave added to its flag.  None found when qpdf cannot read the file (nor can the
-    reader, which reported it)."""
+    """Where the cross-reference streams from ``after`` on that viewers read otherwise than
+    qpdf and pyHanko are: fields too wide (a type field over one byte, another over eight:
+    Ghostscript and poppler cannot read them), or an /XRefStm (MuPDF follows one after a
+    stream section too, to a section the others never read: the twenty-fourth review), read
+    with qpdf (the newest is the trailer; the others are in its table); the highest object
+    number qpdf's table lists; and ``opened`` with any warning reading them gave added to
+    its flag.  None found when qpdf cannot read the file (nor can the reader, which
+    reported it)."""
     pdf = opened[0] if opened is not None else None
     highest = 0
     try:
         if pdf is None:
             pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False, suppress_warnings=True,
                                inherit_page_attributes=False)
-        found = [] if _readable_widths(pdf.trailer) else [len(data) - 1]
+        trailer = pdf.trailer
+        found = [] if _readable_widths(trailer) and not ("/W" in trailer and "/XRefStm" in trailer) else [len(data) - 1]
         table = pdf.get_xref_table()
         highest = max((number for number, _ in table), default=0)
         for og, entry in table.items():
             if entry.type == 1 and entry.offset >= after:
                 obj = pdf.get_object(og)
                 if isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef" and \
-                        not _readable_widths(obj.stream_dict):
+                        (not _readable_widths(obj.stream_dict) or "/XRefStm" in obj.stream_dict):
                     found.append(entry.offset)
     except (pikepdf.PdfError, ValueError, TypeError, RuntimeError):
         return [], highest, opened
@@ -417,7 +421,8 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
         if any(at >= br[2] + br[3] for at in wide):
             out[br] = ChangeResult(None, "a cross-reference stream after signing has fields wider than viewers read "
                                          "(Ghostscript and poppler then rebuild the cross-reference by scanning the "
-                                         "file and may show objects no section lists)", (), None)
+                                         "file and may show objects no section lists), or an /XRefStm (which MuPDF "
+                                         "follows to a section qpdf and pyHanko never read)", (), None)
         elif (size := _oversized(data, br[2] + br[3], highest)) is not None:
             out[br] = ChangeResult(None, f"a cross-reference section after signing gives /Size {size!r} for a file "
                                          f"whose highest object is {highest}: poppler cannot make room for it and "
@@ -521,6 +526,10 @@ class _DiffPolicy(StandardDiffPolicy):  # type: ignore[misc]
 
 
 _PLAIN_HEADER_RE = re.compile(rb"([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c\r ]+obj")
+_MAX_OWN_ROWS = 100_000  # a cross-reference stream with more rows is left to pyHanko's policy
+# /XRefStm and /Type /ObjStm, their letters perhaps escaped (#xx)
+_XREFSTM_RE = re.compile(rb"/(?:X|#58)(?:R|#52)(?:e|#65)(?:f|#66)(?:S|#53)(?:t|#74)(?:m|#6[dD])(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+_OBJECT_STREAM_TYPE_RE = re.compile(rb"/Type[\x00\t\n\x0c\r ]*/ObjStm(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 
 
 def _own_free_entry(data: bytes, new: Any) -> generic.Reference | None:
@@ -538,11 +547,22 @@ def _own_free_entry(data: bytes, new: Any) -> generic.Reference | None:
     stream = xrefs.get_xref_container_info(new.revision).stream_ref
     section = xrefs.get_xref_data(new.revision)
     if stream is None or stream.generation != 0 or section.freed != {stream.idnum: 0xFFFF} or \
-            section.hybrid is not None:
+            section.hybrid is not None or len(section.standard_xrefs) + len(section.xrefs_in_objstm) > _MAX_OWN_ROWS:
         return None
     earlier = [xrefs.get_xref_data(revision) for revision in range(new.revision)]
     if any(stream.idnum in s.standard_xrefs or stream.idnum in s.xrefs_in_objstm or stream.idnum in s.freed
            or s.hybrid is not None for s in earlier):
+        return None
+    # the stream's own dictionary, as the header at the section's start gives it: no
+    # /XRefStm (MuPDF follows one after a stream section too, pyHanko and qpdf do not:
+    # the twenty-fourth review), and nothing in the file may refer to its number (MuPDF
+    # takes a stream section's own number for the stream, whatever its rows say)
+    start = xrefs.get_xref_container_info(new.revision).start_location
+    header = _PLAIN_HEADER_RE.match(data, start) if isinstance(start, int) and 0 <= start < len(data) else None
+    if header is None or header.groups() != (b"%d" % stream.idnum, b"0"):
+        return None
+    body = data[header.end():data.find(b"stream", header.end())]
+    if _XREFSTM_RE.search(body) or _refers_to(data, stream.idnum):
         return None
 
     def placed(number: int, generation: int, offset: int) -> bool:
@@ -551,13 +571,23 @@ def _own_free_entry(data: bytes, new: Any) -> generic.Reference | None:
 
     if not all(placed(number, generation, offset) for number, (generation, offset) in section.standard_xrefs.items()):
         return None
-    for ref in section.xrefs_in_objstm.values():
-        container = ref.obj_stream_id
-        found = next((s.standard_xrefs[container] for s in (section, *reversed(earlier))
-                      if container in s.standard_xrefs), None)
-        if found is None or found[0] != 0 or not placed(container, 0, found[1]):
+    # object streams: placed, and typed so (looked up once each: a million rows into a
+    # thousand sections must not cost rows x sections)
+    containers: dict[int, tuple[int, int]] = {}
+    for older in (*earlier, section):  # later sections override earlier ones
+        containers.update(older.standard_xrefs)
+    for container in {ref.obj_stream_id for ref in section.xrefs_in_objstm.values()}:
+        found = containers.get(container)
+        if found is None or found[0] != 0 or not placed(container, 0, found[1]) or \
+                not _OBJECT_STREAM_TYPE_RE.search(data, found[1], data.find(b"stream", found[1])):
             return None
     return generic.Reference(stream.idnum, 0xFFFE, pdf=new.reader)
+
+
+def _refers_to(data: bytes, number: int) -> bool:
+    """Whether ``number g R`` is written anywhere in the file (a look-alike in a string or
+    stream data counts too: it can only keep the entry from being passed over)."""
+    return re.search(rb"(?<![0-9])0*%d%s[+-]?[0-9]+%sR(?![A-Za-z])" % (number, SEPARATOR, SEPARATOR), data) is not None
 
 
 def _analyse_one(emb: EmbeddedPdfSignature, policy: _DiffPolicy) -> ChangeResult | str:
