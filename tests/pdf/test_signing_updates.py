@@ -2393,3 +2393,29 @@ def test_an_xrefstm_on_a_stream_section_never_passes(pki, listed):
             + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % main_at)
     report = Verifier(trust=pki.trust()).verify(bytes(out))
     assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks
+
+
+@pytest.mark.parametrize("later", ["object", "cross-reference stream"])
+def test_a_signed_reference_to_nothing_that_a_later_revision_fills_never_passes(pki, later):
+    # the twenty-fourth review: the page tree's /Parent refers to object N, which does not
+    # exist when signing (every viewer reads null); after signing, N is defined (pyHanko
+    # counts it an orphan, allowed) or is a cross-reference stream's own number (MuPDF
+    # takes it for the stream): MuPDF and pdf.js inherit its /Rotate and /CropBox
+    from esealkit.engine import Verifier
+    base = simple_pdf(["Contract", "void unless countersigned"], title="contract")
+    with pikepdf.open(io.BytesIO(base)) as doc:
+        pages = doc.Root.Pages
+        number, text = pages.objgen[0], bytes(pages.unparse(resolved=True))
+    n = 60
+    prepared = _update(base, {number: text.replace(b"/Type /Pages", b"/Type /Pages /Parent %d 0 R" % n, 1)})
+    signed = _sign(pki, prepared, "Seal1")
+    assert Verifier(trust=pki.trust()).verify(signed).signatures[0].indication is Indication.TOTAL_PASSED
+    if later == "object":
+        attack = _update(signed, {n: b"<< /Rotate 180 /CropBox [0 698 595 842] >>"})
+    else:
+        with pikepdf.open(io.BytesIO(signed)) as doc:
+            keys = _trailer_keys(doc)
+        attack = _self_freed_xref_stream(signed, n, _row(0, 0, 0xFFFF), 1, keys + b"/Rotate 180")
+        attack = attack.replace(b"/Index[%d 1]" % n, b"/Index[0 1]", 1)  # its own number listed nowhere
+    report = Verifier(trust=pki.trust()).verify(attack)
+    assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks

@@ -45,6 +45,7 @@ from esealkit.pdf.signing_updates import (
     is_keyword_obj,
     recognise_updates,
     split_rows,
+    written_references,
 )
 from esealkit.report import Check, SubIndication
 
@@ -458,7 +459,37 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
             emb = embedded.get(br)
             out[br] = _analyse_one(emb, policy) if emb is not None else \
                 "the revision analysis found no signature with this byte range"
+            result = out[br]
+            if emb is not None and isinstance(result, ChangeResult) and result.level is not None:
+                shadowed = _signed_references_to_later_objects(data, br[2] + br[3], reader, emb.signed_revision)
+                if shadowed:
+                    out[br] = ChangeResult(None, (
+                        f"the signed revision refers to object {min(shadowed)}, which it did not have and a later "
+                        f"revision brings: viewers resolve the reference to the new object (pyHanko counts it as "
+                        f"an orphan), so what the signed pages show may change"), (), None)
     return out
+
+
+def _signed_references_to_later_objects(data: bytes, end: int, reader: PdfFileReader, signed: int) -> set[int]:
+    """The object numbers that revisions after the signed one (pyHanko's revision
+    ``signed``) bring, in use or as their cross-reference streams, that the signed revision
+    did not have in use and yet refers to (the twenty-fourth review: a reference to
+    nothing, harmless when signing, which a later revision fills; pyHanko's orphan rule
+    passes such an object, and MuPDF takes a cross-reference stream's own number for the
+    stream whatever its rows say)."""
+    xrefs = reader.xrefs
+    had: set[int] = set()
+    for revision in range(signed + 1):
+        section = xrefs.get_xref_data(revision)
+        had |= section.standard_xrefs.keys() | section.xrefs_in_objstm.keys()
+    brought: set[int] = set()
+    for revision in range(signed + 1, xrefs.total_revisions):
+        section = xrefs.get_xref_data(revision)
+        brought |= section.standard_xrefs.keys() | section.xrefs_in_objstm.keys()
+        stream = xrefs.get_xref_container_info(revision).stream_ref
+        if stream is not None:
+            brought.add(stream.idnum)
+    return written_references(data, end, brought - had)
 
 
 class _SigFlagsMayGainBits(FormUpdatingRule):  # type: ignore[misc]

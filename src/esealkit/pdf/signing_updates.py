@@ -42,7 +42,8 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from esealkit import _der, cms
 from esealkit.errors import MalformedInput
 
-__all__ = ["SEPARATOR", "Additions", "header_before", "is_keyword_obj", "recognise_updates", "split_rows"]
+__all__ = ["SEPARATOR", "Additions", "header_before", "is_keyword_obj", "recognise_updates", "split_rows",
+           "written_references"]
 
 ObjGen = tuple[int, int]
 # per revision (by its end), the objects whose serialisation refers to each object
@@ -1102,6 +1103,20 @@ def _written_generations(old: pikepdf.Pdf, old_xref: dict[ObjGen, tuple[int, int
                                + _compressed_references(old, old_xref, objects)):
         found.setdefault(number, set()).add(generation)
     return found
+
+
+def written_references(data: bytes, end: int, numbers: Collection[int]) -> set[int]:
+    """Which of the object ``numbers`` the revision ``data[:end]`` refers to (``n g R`` in
+    its bytes, or in its object streams decoded when qpdf reads the revision; a look-alike
+    in a string or in stream data counts too)."""
+    if not numbers:
+        return set()
+    try:
+        with pikepdf.open(io.BytesIO(data[:end]), attempt_recovery=False, suppress_warnings=True,
+                          inherit_page_attributes=False) as pdf:
+            return set(_written_generations(pdf, _xref(pdf.get_xref_table()), data, end, numbers))
+    except Exception:  # qpdf cannot read the revision alone: its bytes are all there is to look in
+        return {og[0] for _, og in _reference_starts(data, end, [(number, -1) for number in numbers])}
 
 
 def _compressed_references(pdf: pikepdf.Pdf, xref: dict[ObjGen, tuple[int, int, int]],
