@@ -2419,3 +2419,62 @@ def test_a_signed_reference_to_nothing_that_a_later_revision_fills_never_passes(
         attack = attack.replace(b"/Index[%d 1]" % n, b"/Index[0 1]", 1)  # its own number listed nowhere
     report = Verifier(trust=pki.trust()).verify(attack)
     assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks
+
+
+def _planted_copy(pki) -> tuple[bytearray, int, int, bytes, bytes, int]:
+    """A signed page and, after it, an unlisted copy of its content drawing other text:
+    (the file so far, the content's number, the copy's offset, trailer keys, the signed
+    file, the first free number)."""
+    signed = _sign(pki, simple_pdf(["Contract", "Amount: 1000 CNY"], title="contract"), "Seal1")
+    with pikepdf.open(io.BytesIO(signed)) as doc:
+        size, contents = int(doc.trailer.Size), doc.pages[0].obj.Contents
+        number, drawing = contents.objgen[0], bytes(contents.read_bytes())
+        keys = _trailer_keys(doc)
+    evil = drawing.replace(b"1000", b"9000") + b"\nBT /F1 28 Tf 250 500 Td (PAID IN FULL) Tj ET"
+    out = bytearray(signed + b"\n")
+    copy_at = len(out)
+    out += b"%d 0 obj\n<< /Length %d >>\nstream\n" % (number, len(evil)) + evil + b"\nendstream\nendobj\n"
+    return out, number, copy_at, keys, signed, size
+
+
+@pytest.mark.parametrize("newest", ["stream", "classic"])
+def test_an_xrefstm_on_a_stream_section_qpdf_does_not_list_never_passes(pki, newest):
+    # the twenty-fifth review: the /XRefStm on an intermediate stream that lists nothing
+    # of itself (PDFBox's shape), which qpdf's table and trailer never show
+    from esealkit.engine import Verifier
+    out, number, copy_at, keys, signed, size = _planted_copy(pki)
+    s, h, t = size, size + 1, size + 2
+    h_at = len(out)
+    out += (b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[%d 1]/Length 7>>stream\n" % (h, t + 1, number)
+            + _row(1, copy_at, 0) + b"\nendstream\nendobj\n")
+    s_at = len(out)
+    out += (b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[0 1]%s/Prev %d/XRefStm %d/Length 7>>stream\n"
+            % (s, t + 1, keys, _last_startxref(signed), h_at) + _row(0, 0, 0xFFFF)
+            + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % s_at)
+    t_at = len(out)
+    if newest == "classic":
+        out += b"xref\n0 1\n0000000000 65535 f \ntrailer\n<</Size %d%s/Prev %d>>\nstartxref\n%d\n%%%%EOF\n" % (
+            t + 1, keys, s_at, t_at)
+    else:
+        out += (b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[%d 1]%s/Prev %d/Length 7>>stream\n"
+                % (t, t + 1, t, keys, s_at) + _row(1, t_at, 0) + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % t_at)
+    report = Verifier(trust=pki.trust()).verify(bytes(out))
+    assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["stream-listed", "stream-unlisted"])
+def test_a_classic_table_continuing_a_stream_written_after_signing_never_passes(pki, listed):
+    # the twenty-fifth review: Ghostscript repairs such a file and took the planted copy
+    from esealkit.engine import Verifier
+    out, _number, _copy_at, keys, signed, size = _planted_copy(pki)
+    s, t = size, size + 1
+    s_at = len(out)
+    rows, index = (_row(1, s_at, 0), b"%d 1" % s) if listed else (_row(0, 0, 0xFFFF), b"0 1")
+    out += (b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[%s]%s/Prev %d/Length 7>>stream\n"
+            % (s, t + 1, index, keys, _last_startxref(signed)) + rows
+            + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % s_at)
+    t_at = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \ntrailer\n<</Size %d%s/Prev %d>>\nstartxref\n%d\n%%%%EOF\n" % (
+        t + 1, keys, s_at, t_at)
+    report = Verifier(trust=pki.trust()).verify(bytes(out))
+    assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks

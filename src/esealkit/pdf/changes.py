@@ -218,6 +218,10 @@ def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | 
             elif not _rows_point_at_objects(data, obj, table):
                 return (f"a cross-reference stream after signing has rows that point at no object, which makes "
                         f"viewers repair the file, and a repaired file shows {hidden}")
+        # a stream section written after signing and continued by a classic table is one too,
+        # listed or not (qpdf's table may not have it: review 25): seen in the bytes
+        if tables and not streams_before:
+            streams_before = _XREF_TYPE_RE.search(data, 0, max(tables)) is not None
         if streams_before and tables:
             return (f"a classic cross-reference table after signing continues a cross-reference stream, which "
                     f"makes Ghostscript repair the file, and a repaired file shows {hidden}")
@@ -424,6 +428,12 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
                                          "(Ghostscript and poppler then rebuild the cross-reference by scanning the "
                                          "file and may show objects no section lists), or an /XRefStm (which MuPDF "
                                          "follows to a section qpdf and pyHanko never read)", (), None)
+        elif _XREFSTM_RE.search(data, br[2] + br[3]):
+            # pyHanko refuses hybrid files; MuPDF follows an /XRefStm after any section, qpdf
+            # and pyHanko only after a classic trailer: none is honest after signing, and one
+            # on a section qpdf's table does not list escaped the stream check (review 25)
+            out[br] = ChangeResult(None, "a cross-reference section after signing has an /XRefStm, which MuPDF "
+                                         "follows to a section qpdf and pyHanko may never read", (), None)
         elif (size := _oversized(data, br[2] + br[3], highest)) is not None:
             out[br] = ChangeResult(None, f"a cross-reference section after signing gives /Size {size!r} for a file "
                                          f"whose highest object is {highest}: poppler cannot make room for it and "
@@ -560,6 +570,9 @@ _PLAIN_HEADER_RE = re.compile(rb"([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c
 _MAX_OWN_ROWS = 100_000  # a cross-reference stream with more rows is left to pyHanko's policy
 # /XRefStm and /Type /ObjStm, their letters perhaps escaped (#xx)
 _XREFSTM_RE = re.compile(rb"/(?:X|#58)(?:R|#52)(?:e|#65)(?:f|#66)(?:S|#53)(?:t|#74)(?:m|#6[dD])(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+# /XRef as a name (not /XRefStm), its letters perhaps escaped: a cross-reference stream's
+# /Type, or a look-alike (which can only refuse)
+_XREF_TYPE_RE = re.compile(rb"/(?:X|#58)(?:R|#52)(?:e|#65)(?:f|#66)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 _OBJECT_STREAM_TYPE_RE = re.compile(rb"/Type[\x00\t\n\x0c\r ]*/ObjStm(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 
 
