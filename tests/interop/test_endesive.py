@@ -48,6 +48,7 @@ import pytest
 from asn1crypto import x509 as ax509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from interop_support import Known
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -179,19 +180,6 @@ def _document(documents, kind: str, shape: str) -> bytes:
 
 
 # ---------------------------------------------------------------- the verdicts
-
-
-@dataclass(frozen=True)
-class Known:
-    """A check esealkit fails today on an honest document: which, and what it says.  The
-    test asserts that these are exactly the checks that fail and then reports xfail; once
-    esealkit changes, the assertion fails and the entry is to be updated or removed."""
-
-    why: str
-    check: str
-    sub_indication: SubIndication
-    says: str  # a fragment of the check's message or of its details' analysis
-    signature: str | None = None  # the signature (field name) it fails for; None: any
 
 
 ECDSA_SAYS_RSA = Known(

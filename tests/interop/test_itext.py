@@ -38,6 +38,7 @@ import pikepdf
 import pytest
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+from interop_support import Known, failures
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -238,18 +239,6 @@ def documents(pki, itext, tmp_path_factory) -> dict[str, bytes]:
 # ---------------------------------------------------------------- the verdicts
 
 
-@dataclass(frozen=True)
-class Known:
-    """A false alarm esealkit gives today: the check that fails and what it says.  The test
-    asserts exactly this failure and then reports xfail; once esealkit is fixed the
-    assertion fails, and the entry is to be removed (the document must then pass)."""
-
-    why: str
-    check: str
-    sub_indication: SubIndication
-    says: str  # a fragment of the check's message or of its details' analysis
-
-
 NEW_VISIBLE_FIELD_AFTER_CERTIFICATION = Known(
     "a new visible signature field after a certification signature: pyHanko's "
     "SigFieldCreationRule refuses it by default (allow_new_visible_after_certify=False, "
@@ -289,19 +278,6 @@ HONEST = {
 }
 
 
-def _failures(report) -> list[str]:
-    """Every check that did not pass, with what it says (details' analysis included)."""
-    out = []
-    for sig in report.signatures:
-        for check in sig.checks:
-            if check.indication is not Indication.TOTAL_PASSED:
-                sub = check.sub_indication.value if check.sub_indication else ""
-                analysis = check.details.get("analysis", "") if check.details else ""
-                out.append(f"{sig.id}: {check.name} {check.indication.value} {sub}: {check.message} {analysis}")
-    out += [f"document: {c.name}: {c.message}" for c in report.checks if c.indication is not Indication.TOTAL_PASSED]
-    return out
-
-
 @pytest.mark.parametrize("shape", list(HONEST))
 def test_honest_itext_document_passes(pki, itext, documents, shape):
     report = Verifier(trust=pki.trust()).verify(documents[shape], path=shape)
@@ -312,23 +288,23 @@ def test_honest_itext_document_passes(pki, itext, documents, shape):
                   for sig in report.signatures for c in sig.checks if c.indication is not Indication.TOTAL_PASSED]
         assert any(name == known.check and sub is known.sub_indication and known.says in text
                    for name, sub, text in failed), \
-            f"a known false alarm is gone or changed (if fixed, remove it from this module): {_failures(report)}"
+            f"a known false alarm is gone or changed (if fixed, remove it from this module): {failures(report)}"
         pytest.xfail(known.why)
-    assert report.indication is Indication.TOTAL_PASSED, _failures(report)
+    assert report.indication is Indication.TOTAL_PASSED, failures(report)
 
 
 @pytest.mark.parametrize("shape", ["control-page-drawn-after", "control-objstm-page-drawn-after"])
 def test_content_drawn_after_an_itext_signature_fails(pki, itext, documents, shape):
     report = Verifier(trust=pki.trust()).verify(documents[shape])
     assert report.indication is Indication.TOTAL_FAILED
-    assert report.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, _failures(report)
+    assert report.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, failures(report)
 
 
 @pytest.mark.parametrize("shape", ["control-byte-changed", "control-rewrite-byte-changed"])
 def test_a_byte_changed_in_an_itext_signed_range_fails(pki, itext, documents, shape):
     report = Verifier(trust=pki.trust()).verify(documents[shape])
     assert report.indication is Indication.TOTAL_FAILED
-    assert report.signatures[0].sub_indication is SubIndication.HASH_FAILURE, _failures(report)
+    assert report.signatures[0].sub_indication is SubIndication.HASH_FAILURE, failures(report)
 
 
 def test_signature_after_an_itext_no_changes_certification_fails(pki, itext, documents):
@@ -336,8 +312,8 @@ def test_signature_after_an_itext_no_changes_certification_fails(pki, itext, doc
     assert len(report.signatures) == 2
     first = report.signatures[0]
     assert first.indication is Indication.TOTAL_FAILED
-    assert first.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, _failures(report)
-    assert report.signatures[1].indication is Indication.TOTAL_PASSED, _failures(report)
+    assert first.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, failures(report)
+    assert report.signatures[1].indication is Indication.TOTAL_PASSED, failures(report)
 
 
 def test_itext_rewriting_an_esealkit_signed_document_breaks_that_signature(pki, itext, documents):
@@ -348,7 +324,7 @@ def test_itext_rewriting_an_esealkit_signed_document_breaks_that_signature(pki, 
     by_field = {sig.id: sig for sig in report.signatures}
     assert len(by_field) == 2
     earlier = [s for s in report.signatures if s.indication is Indication.TOTAL_FAILED]
-    assert len(earlier) == 1, _failures(report)
+    assert len(earlier) == 1, failures(report)
 
 
 def test_an_object_freed_after_an_itext_signature_fails(pki, itext, documents):
@@ -357,7 +333,7 @@ def test_an_object_freed_after_an_itext_signature_fails(pki, itext, documents):
     stream's row frees an object, so a viewer may repair the file.)"""
     report = Verifier(trust=pki.trust()).verify(documents["control-objstm-object-freed-after"])
     assert report.indication is Indication.TOTAL_FAILED
-    assert report.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, _failures(report)
+    assert report.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, failures(report)
 
 
 def test_pyhanko_still_refuses_other_freeing(documents):

@@ -36,6 +36,7 @@ import pikepdf
 import pytest
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+from interop_support import Known, failures
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -199,18 +200,6 @@ def documents(pki, pdfbox, tmp_path_factory) -> dict[tuple[str, str, str], bytes
 # ---------------------------------------------------------------- the verdicts
 
 
-@dataclass(frozen=True)
-class Known:
-    """A false alarm esealkit gives today: the check that fails and what it says.  The test
-    asserts exactly this failure and then reports xfail; once esealkit is fixed the
-    assertion fails, and the entry is to be removed (the document must then pass)."""
-
-    why: str
-    check: str
-    sub_indication: SubIndication
-    says: str  # a fragment of the check's message or of its details' analysis
-
-
 EXTENSION_MADE_INDIRECT = Known(
     "PDFBox rewrites the catalog and turns the direct dictionary in its /Extensions /ISO_ "
     "array (which pyHanko writes for an ECDSA signature, ISO/TS 32002) into a new indirect "
@@ -240,19 +229,6 @@ HONEST = {
 }
 
 
-def _failures(report) -> list[str]:
-    """Every check that did not pass, with what it says (details' analysis included)."""
-    out = []
-    for sig in report.signatures:
-        for check in sig.checks:
-            if check.indication is not Indication.TOTAL_PASSED:
-                sub = check.sub_indication.value if check.sub_indication else ""
-                analysis = check.details.get("analysis", "") if check.details else ""
-                out.append(f"{sig.id}: {check.name} {check.indication.value} {sub}: {check.message} {analysis}")
-    out += [f"document: {c.name}: {c.message}" for c in report.checks if c.indication is not Indication.TOTAL_PASSED]
-    return out
-
-
 @pytest.mark.parametrize("shape", list(HONEST))
 @pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize("version", list(JARS))
@@ -267,9 +243,9 @@ def test_honest_pdfbox_document_passes(pki, pdfbox, documents, version, encoding
         for each in known:
             assert any(name == each.check and sub is each.sub_indication and each.says in text
                        for name, sub, text in failed), \
-                f"a known false alarm is gone or changed (if fixed, remove it from this module): {_failures(report)}"
+                f"a known false alarm is gone or changed (if fixed, remove it from this module): {failures(report)}"
         pytest.xfail(" AND ".join(k.why for k in known))
-    assert report.indication is Indication.TOTAL_PASSED, _failures(report)
+    assert report.indication is Indication.TOTAL_PASSED, failures(report)
     said = [("BER container" in c.message) for sig in report.signatures for c in sig.checks if c.name == "cms_format"]
     assert any(said) is (encoding == "ber")  # PDFBox's BER is said, not failed (esealkit's own CMS is DER)
 
@@ -280,7 +256,7 @@ def test_content_drawn_after_a_pdfbox_signature_fails(pki, pdfbox, documents, ve
     _need(pdfbox, version)
     report = Verifier(trust=pki.trust()).verify(documents[version, encoding, "control-page-drawn-after"])
     assert report.indication is Indication.TOTAL_FAILED
-    assert report.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, _failures(report)
+    assert report.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, failures(report)
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
@@ -291,8 +267,8 @@ def test_signature_after_a_pdfbox_p1_certification_fails(pki, pdfbox, documents,
     assert len(report.signatures) == 2
     first = report.signatures[0]
     assert first.indication is Indication.TOTAL_FAILED
-    assert first.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, _failures(report)
-    assert report.signatures[1].indication is Indication.TOTAL_PASSED, _failures(report)
+    assert first.sub_indication is SubIndication.MODIFIED_AFTER_SIGNING, failures(report)
+    assert report.signatures[1].indication is Indication.TOTAL_PASSED, failures(report)
 
 
 # ---------------------------------------------------------------- the harness itself

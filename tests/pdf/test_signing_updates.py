@@ -2320,15 +2320,10 @@ def test_a_self_freed_stream_that_drops_the_signed_annotations_never_passes(pki)
 
 def test_a_self_freed_stream_whose_rows_make_viewers_repair_never_passes(pki):
     from esealkit.engine import Verifier
-    signed = _sign(pki, simple_pdf(["Contract", "Amount: 1000 CNY"], title="contract"), "Seal1")
-    with pikepdf.open(io.BytesIO(signed)) as doc:
-        size, contents = int(doc.trailer.Size), doc.pages[0].obj.Contents
-        number, drawing = contents.objgen[0], bytes(contents.read_bytes())
-        keys = _trailer_keys(doc)
-    evil = drawing.replace(b"1000", b"9000") + b"\nBT /F1 28 Tf 250 500 Td (PAID IN FULL) Tj ET"
     # an unlisted later copy of the page's content (MuPDF takes it when it repairs), and a
     # row past the end of the file (which makes it repair)
-    copy = signed + b"\n%d 0 obj\n<< /Length %d >>\nstream\n" % (number, len(evil)) + evil + b"\nendstream\nendobj"
+    planted, _number, _copy_at, keys, _signed, size = _planted_copy(pki)
+    copy = bytes(planted).rstrip(b"\n")
     rows = _row(0, 0, 0xFFFF) + _row(1, len(copy) + 100_000, 0)
     attack = _self_freed_xref_stream(copy, size, rows, 2, keys)
     report = Verifier(trust=pki.trust()).verify(attack)
@@ -2373,16 +2368,8 @@ def test_an_xrefstm_on_a_stream_section_never_passes(pki, listed):
     # qpdf and pyHanko only after a classic trailer; the hidden section it points at put
     # the page's content at an unlisted copy drawing other text
     from esealkit.engine import Verifier
-    signed = _sign(pki, simple_pdf(["Contract", "Amount: 1000 CNY"], title="contract"), "Seal1")
-    with pikepdf.open(io.BytesIO(signed)) as doc:
-        size, contents = int(doc.trailer.Size), doc.pages[0].obj.Contents
-        number, drawing = contents.objgen[0], bytes(contents.read_bytes())
-        keys = _trailer_keys(doc)
+    out, number, copy_at, keys, signed, size = _planted_copy(pki)
     main, hidden = size, size + 1
-    evil = drawing.replace(b"1000", b"9000") + b"\nBT /F1 28 Tf 250 500 Td (PAID IN FULL) Tj ET"
-    out = bytearray(signed + b"\n")
-    copy_at = len(out)
-    out += b"%d 0 obj\n<< /Length %d >>\nstream\n" % (number, len(evil)) + evil + b"\nendstream\nendobj\n"
     hidden_at = len(out)
     out += (b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[%d 1]/Length 7>>stream\n" % (hidden, hidden + 1, number)
             + _row(1, copy_at, 0) + b"\nendstream\nendobj\n")
