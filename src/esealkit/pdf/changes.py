@@ -218,10 +218,16 @@ def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | 
             elif not _rows_point_at_objects(data, obj, table):
                 return (f"a cross-reference stream after signing has rows that point at no object, which makes "
                         f"viewers repair the file, and a repaired file shows {hidden}")
-        # a stream section written after signing and continued by a classic table is one too,
-        # listed or not (qpdf's table may not have it: review 25): seen in the bytes
         if tables and not streams_before:
-            streams_before = _XREF_TYPE_RE.search(data, 0, max(tables)) is not None
+            # a stream section written after signing and continued by a classic table is one
+            # too, listed or not, wherever it lies in the file (reviews 25, 26): the sections
+            # as the /Prev chain gives them
+            chain = _sections(data)
+            if chain is None:
+                return (f"the file's chain of cross-reference sections cannot be told, and a repaired file "
+                        f"shows {hidden}")
+            streams_before = any(kind == "table" and at >= after and any(k == "stream" for _, k in chain[n + 1:])
+                                 for n, (at, kind) in enumerate(chain))
         if streams_before and tables:
             return (f"a classic cross-reference table after signing continues a cross-reference stream, which "
                     f"makes Ghostscript repair the file, and a repaired file shows {hidden}")
@@ -422,18 +428,20 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
         return out
     wide, highest, opened = _wide_cross_reference_streams(data, min(br[2] + br[3] for br in pending), opened)
     hidden: list[str | None] = []  # _hidden_objects, once a file, when a signature needs it
+    xrefstm = _XREFSTM_RE.search(data) is not None
     for br in pending:
         if any(at >= br[2] + br[3] for at in wide):
             out[br] = ChangeResult(None, "a cross-reference stream after signing has fields wider than viewers read "
                                          "(Ghostscript and poppler then rebuild the cross-reference by scanning the "
                                          "file and may show objects no section lists), or an /XRefStm (which MuPDF "
                                          "follows to a section qpdf and pyHanko never read)", (), None)
-        elif _XREFSTM_RE.search(data, br[2] + br[3]):
+        elif xrefstm:
             # pyHanko refuses hybrid files; MuPDF follows an /XRefStm after any section, qpdf
-            # and pyHanko only after a classic trailer: none is honest after signing, and one
-            # on a section qpdf's table does not list escaped the stream check (review 25)
-            out[br] = ChangeResult(None, "a cross-reference section after signing has an /XRefStm, which MuPDF "
-                                         "follows to a section qpdf and pyHanko may never read", (), None)
+            # and pyHanko only after a classic trailer: one on a section qpdf's table does not
+            # list escaped the stream check (review 25), one written before signing pointed
+            # past the signed bytes at a section added later (review 26)
+            out[br] = ChangeResult(None, "the file has an /XRefStm, which MuPDF follows to a section qpdf and "
+                                         "pyHanko may never read", (), None)
         elif (size := _oversized(data, br[2] + br[3], highest)) is not None:
             out[br] = ChangeResult(None, f"a cross-reference section after signing gives /Size {size!r} for a file "
                                          f"whose highest object is {highest}: poppler cannot make room for it and "
@@ -570,9 +578,52 @@ _PLAIN_HEADER_RE = re.compile(rb"([0-9]+)[\x00\t\n\x0c\r ]+([0-9]+)[\x00\t\n\x0c
 _MAX_OWN_ROWS = 100_000  # a cross-reference stream with more rows is left to pyHanko's policy
 # /XRefStm and /Type /ObjStm, their letters perhaps escaped (#xx)
 _XREFSTM_RE = re.compile(rb"/(?:X|#58)(?:R|#52)(?:e|#65)(?:f|#66)(?:S|#53)(?:t|#74)(?:m|#6[dD])(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
-# /XRef as a name (not /XRefStm), its letters perhaps escaped: a cross-reference stream's
-# /Type, or a look-alike (which can only refuse)
-_XREF_TYPE_RE = re.compile(rb"/(?:X|#58)(?:R|#52)(?:e|#65)(?:f|#66)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+# /Prev and its number, its letters perhaps escaped; a reference "n g R" after it is no
+# plain number (then the chain is not told)
+_PREV_KEY_RE = re.compile(rb"/(?:P|#50)(?:r|#72)(?:e|#65)(?:v|#76)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
+                          rb"[\x00\t\n\x0c\r ]*([0-9]+)(?![0-9]|[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R)")
+_PREV_NAME_RE = re.compile(rb"/(?:P|#50)(?:r|#72)(?:e|#65)(?:v|#76)(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
+_MAX_CHAIN = 1_000
+
+
+def _sections(data: bytes) -> list[tuple[int, str]] | None:
+    """The cross-reference sections as the last ``startxref`` and the ``/Prev`` keys chain
+    them, newest first: (offset, "table" or "stream"); None when that cannot be told from
+    the bytes (no section where a pointer points, a /Prev that is not one plain number, a
+    literal string in a stream section's dictionary, a loop)."""
+    pointers = list(_STARTXREF_RE.finditer(data))
+    if not pointers:
+        return None
+    at = int(pointers[-1].group(1))
+    seen: set[int] = set()
+    out: list[tuple[int, str]] = []
+    while True:
+        if at in seen or len(out) >= _MAX_CHAIN or not 0 <= at < len(data):
+            return None
+        seen.add(at)
+        if data.startswith(b"xref", at):
+            trailer = data.find(b"trailer", at)
+            stop = data.find(b"startxref", trailer) if trailer != -1 else -1
+            if stop == -1:
+                return None
+            window, kind = data[trailer:stop], "table"
+        else:
+            header = _PLAIN_HEADER_RE.match(data, at)
+            if header is None:
+                return None
+            stream = data.find(b"stream", header.end())
+            if stream == -1:
+                return None
+            window, kind = data[header.end():stream], "stream"
+            if b"(" in window:  # a string could hide or fake where the dictionary ends
+                return None
+        out.append((at, kind))
+        names, prevs = _PREV_NAME_RE.findall(window), _PREV_KEY_RE.findall(window)
+        if not names:
+            return out
+        if len(names) != 1 or len(prevs) != 1:
+            return None
+        at = int(prevs[0])
 _OBJECT_STREAM_TYPE_RE = re.compile(rb"/Type[\x00\t\n\x0c\r ]*/ObjStm(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 
 
