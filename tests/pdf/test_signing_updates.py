@@ -2451,11 +2451,15 @@ def test_an_xrefstm_on_a_stream_section_qpdf_does_not_list_never_passes(pki, new
     assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks
 
 
+@pytest.mark.parametrize("disguise", [b"", b"/Note(startxref)", b"%startxref\n"], ids=["plain", "string", "comment"])
 @pytest.mark.parametrize("listed", [True, False], ids=["stream-listed", "stream-unlisted"])
-def test_a_classic_table_continuing_a_stream_written_after_signing_never_passes(pki, listed):
-    # the twenty-fifth review: Ghostscript repairs such a file and took the planted copy
+def test_a_classic_table_continuing_a_stream_written_after_signing_never_passes(pki, listed, disguise):
+    # the twenty-fifth review: Ghostscript repairs such a file and took the planted copy;
+    # the twenty-seventh: "startxref" in the trailer's string or comment cut a search for
+    # the trailer's end short of its /Prev
     from esealkit.engine import Verifier
     out, _number, _copy_at, keys, signed, size = _planted_copy(pki)
+    keys = disguise + keys
     s, t = size, size + 1
     s_at = len(out)
     rows, index = (_row(1, s_at, 0), b"%d 1" % s) if listed else (_row(0, 0, 0xFFFF), b"0 1")
@@ -2518,3 +2522,21 @@ def test_xref_written_as_text_is_no_cross_reference_stream(pki):
     twice = _sign(pki, _sign(pki, edited, "Seal1"), "Seal2", "rsa")
     report = Verifier(trust=pki.trust()).verify(twice)
     assert report.indication is Indication.TOTAL_PASSED, [c for s in report.signatures for c in s.checks]
+
+
+@pytest.mark.parametrize("subject", ["see /XRefStm in ISO 32000", "see /XRef streams"])
+def test_cross_reference_words_as_text_are_no_sections(pki, subject):
+    # the twenty-seventh review's false alarm: any /XRefStm in the file refused every
+    # earlier signature; and a startxref one byte early (qpdf steps over whitespace)
+    from esealkit.engine import Verifier
+    with pikepdf.open(io.BytesIO(simple_pdf(["Contract"], title="contract"))) as doc:
+        doc.docinfo["/Subject"] = pikepdf.String(subject)
+        size = int(doc.trailer.Size)
+        out = io.BytesIO()
+        doc.save(out)
+    edited = _update(_update(out.getvalue(), {size: b"<< /Junk 1 >>"}), {}, free=(size,))
+    early = edited[:edited.rindex(b"startxref")] + b"startxref\n%d\n%%%%EOF\n" % (_last_startxref(edited) - 1)
+    for document in (edited, early):
+        twice = _sign(pki, _sign(pki, document, "Seal1"), "Seal2", "rsa")
+        report = Verifier(trust=pki.trust()).verify(twice)
+        assert report.indication is Indication.TOTAL_PASSED, [c for s in report.signatures for c in s.checks]

@@ -226,8 +226,8 @@ def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | 
             if chain is None:
                 return (f"the file's chain of cross-reference sections cannot be told, and a repaired file "
                         f"shows {hidden}")
-            streams_before = any(kind == "table" and at >= after and any(k == "stream" for _, k in chain[n + 1:])
-                                 for n, (at, kind) in enumerate(chain))
+            streams_before = any(kind == "table" and at >= after and any(k == "stream" for _, k, _ in chain[n + 1:])
+                                 for n, (at, kind, _) in enumerate(chain))
         if streams_before and tables:
             return (f"a classic cross-reference table after signing continues a cross-reference stream, which "
                     f"makes Ghostscript repair the file, and a repaired file shows {hidden}")
@@ -428,7 +428,7 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
         return out
     wide, highest, opened = _wide_cross_reference_streams(data, min(br[2] + br[3] for br in pending), opened)
     hidden: list[str | None] = []  # _hidden_objects, once a file, when a signature needs it
-    xrefstm = _XREFSTM_RE.search(data) is not None
+    xrefstm = _has_xrefstm(data)
     for br in pending:
         if any(at >= br[2] + br[3] for at in wide):
             out[br] = ChangeResult(None, "a cross-reference stream after signing has fields wider than viewers read "
@@ -586,44 +586,95 @@ _PREV_NAME_RE = re.compile(rb"/(?:P|#50)(?:r|#72)(?:e|#65)(?:v|#76)(?![^\x00\t\n
 _MAX_CHAIN = 1_000
 
 
-def _sections(data: bytes) -> list[tuple[int, str]] | None:
+def _sections(data: bytes) -> list[tuple[int, str, bytes]] | None:
     """The cross-reference sections as the last ``startxref`` and the ``/Prev`` keys chain
-    them, newest first: (offset, "table" or "stream"); None when that cannot be told from
-    the bytes (no section where a pointer points, a /Prev that is not one plain number, a
-    literal string in a stream section's dictionary, a loop)."""
+    them, newest first: (offset, "table" or "stream", the trailer or stream dictionary's
+    bytes); None when that cannot be told from the bytes (no section where a pointer
+    points, a dictionary that does not end, a /Prev that is not one plain number, a loop).
+    A /Prev or /XRefStm spelled inside a string or comment of the dictionary counts (so
+    two /Prev make it untold): that can only refuse."""
     pointers = list(_STARTXREF_RE.finditer(data))
     if not pointers:
         return None
     at = int(pointers[-1].group(1))
     seen: set[int] = set()
-    out: list[tuple[int, str]] = []
+    out: list[tuple[int, str, bytes]] = []
     while True:
         if at in seen or len(out) >= _MAX_CHAIN or not 0 <= at < len(data):
             return None
         seen.add(at)
-        if data.startswith(b"xref", at):
-            trailer = data.find(b"trailer", at)
-            stop = data.find(b"startxref", trailer) if trailer != -1 else -1
-            if stop == -1:
-                return None
-            window, kind = data[trailer:stop], "table"
+        start = at + len(data[at:at + 64]) - len(data[at:at + 64].lstrip(_SECTION_SPACE))  # as qpdf, past whitespace
+        if data.startswith(b"xref", start):
+            trailer = data.find(b"trailer", start)
+            opening = data.find(b"<<", trailer) if trailer != -1 else -1
+            kind = "table"
         else:
-            header = _PLAIN_HEADER_RE.match(data, at)
-            if header is None:
-                return None
-            stream = data.find(b"stream", header.end())
-            if stream == -1:
-                return None
-            window, kind = data[header.end():stream], "stream"
-            if b"(" in window:  # a string could hide or fake where the dictionary ends
-                return None
-        out.append((at, kind))
+            header = _PLAIN_HEADER_RE.match(data, start)
+            opening = data.find(b"<<", header.end(), header.end() + 64) if header is not None else -1
+            kind = "stream"
+        end = _dictionary_end(data, opening) if opening != -1 else None
+        if end is None:
+            return None
+        window = data[opening:end]
+        out.append((at, kind, window))
         names, prevs = _PREV_NAME_RE.findall(window), _PREV_KEY_RE.findall(window)
         if not names:
             return out
         if len(names) != 1 or len(prevs) != 1:
             return None
         at = int(prevs[0])
+
+
+_SECTION_SPACE = b"\x00\t\n\x0c\r "
+_DICTIONARY_TOKENS_RE = re.compile(rb"<<|>>|[(%<]")
+
+
+def _dictionary_end(data: bytes, opening: int) -> int | None:
+    """Where the dictionary opening at ``opening`` (its ``<<``) ends (after its ``>>``), as a
+    PDF lexer finds it: literal strings (nested parentheses, backslash escapes), hex
+    strings and comments stepped over, nested dictionaries counted; None when it does not
+    end (within 1 MB)."""
+    depth, at, limit = 0, opening, min(len(data), opening + (1 << 20))
+    while (m := _DICTIONARY_TOKENS_RE.search(data, at, limit)) is not None:
+        token, at = m.group(), m.end()
+        if token == b"<<":
+            depth += 1
+        elif token == b">>":
+            depth -= 1
+            if depth == 0:
+                return at
+        elif token == b"%":
+            line = _COMMENT_END_RE.search(data, at, limit)
+            at = line.start() if line is not None else limit
+        elif token == b"<":
+            close = data.find(b">", at, limit)
+            if close == -1:
+                return None
+            at = close + 1
+        else:  # a literal string
+            nesting = 1
+            while nesting and at < limit:
+                byte = data[at]
+                at += 2 if byte == 0x5C else 1
+                nesting += 1 if byte == 0x28 else -1 if byte == 0x29 else 0
+            if nesting:
+                return None
+    return None
+
+
+_COMMENT_END_RE = re.compile(rb"[\r\n]")
+
+
+def _has_xrefstm(data: bytes) -> bool:
+    """Whether a cross-reference section's dictionary has an /XRefStm (any spelling), the
+    chain as :func:`_sections` reads it; anywhere in the file when the chain cannot be
+    told (text in a content stream or a string elsewhere is no key)."""
+    chain = _sections(data)
+    if chain is None:
+        return _XREFSTM_RE.search(data) is not None
+    return any(_XREFSTM_RE.search(window) for _, _, window in chain)
+
+
 _OBJECT_STREAM_TYPE_RE = re.compile(rb"/Type[\x00\t\n\x0c\r ]*/ObjStm(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
 
 
