@@ -2377,7 +2377,7 @@ def test_an_xrefstm_on_a_stream_section_never_passes(pki, listed):
             + _row(1, copy_at, 0) + b"\nendstream\nendobj\n")
     main_at = len(out)
     rows = _row(1, main_at, 0) if listed else _row(0, 0, 0xFFFF)
-    out += (b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[%d 1]%s/Prev %d/XRefStm %d/Length 7>>stream\n"
+    out += (b"%d 0 obj %%<<>>\n<</Type/XRef/Size %d/W[1 4 2]/Index[%d 1]%s/Prev %d/XRefStm %d/Length 7>>stream\n"
             % (main, hidden + 1, main, keys, _last_startxref(signed), hidden_at) + rows
             + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % main_at)
     report = Verifier(trust=pki.trust()).verify(bytes(out))
@@ -2451,15 +2451,18 @@ def test_an_xrefstm_on_a_stream_section_qpdf_does_not_list_never_passes(pki, new
     assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks
 
 
-@pytest.mark.parametrize("disguise", [b"", b"/Note(startxref)", b"%startxref\n"], ids=["plain", "string", "comment"])
+@pytest.mark.parametrize("disguise", [b"", b"/Note(startxref)", b"%startxref\n", b"%<</Size 1>>\n", b"nul"],
+                         ids=["plain", "string", "comment", "comment-before", "nul-pointer"])
 @pytest.mark.parametrize("listed", [True, False], ids=["stream-listed", "stream-unlisted"])
 def test_a_classic_table_continuing_a_stream_written_after_signing_never_passes(pki, listed, disguise):
     # the twenty-fifth review: Ghostscript repairs such a file and took the planted copy;
     # the twenty-seventh: "startxref" in the trailer's string or comment cut a search for
-    # the trailer's end short of its /Prev
+    # the trailer's end short of its /Prev; the twenty-eighth: a "<<" in a comment before
+    # the trailer's dictionary, and NUL (whitespace in PDF) around the last startxref
     from esealkit.engine import Verifier
     out, _number, _copy_at, keys, signed, size = _planted_copy(pki)
-    keys = disguise + keys
+    before = disguise if disguise.startswith(b"%<<") else b""
+    keys = keys if before or disguise == b"nul" else disguise + keys
     s, t = size, size + 1
     s_at = len(out)
     rows, index = (_row(1, s_at, 0), b"%d 1" % s) if listed else (_row(0, 0, 0xFFFF), b"0 1")
@@ -2467,8 +2470,8 @@ def test_a_classic_table_continuing_a_stream_written_after_signing_never_passes(
             % (s, t + 1, index, keys, _last_startxref(signed)) + rows
             + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % s_at)
     t_at = len(out)
-    out += b"xref\n0 1\n0000000000 65535 f \ntrailer\n<</Size %d%s/Prev %d>>\nstartxref\n%d\n%%%%EOF\n" % (
-        t + 1, keys, s_at, t_at)
+    out += b"xref\n0 1\n0000000000 65535 f \ntrailer\n%s<</Size %d%s/Prev %d>>\n" % (before, t + 1, keys, s_at)
+    out += (b"startxref\x00%d\x00%%%%EOF\n" if disguise == b"nul" else b"startxref\n%d\n%%%%EOF\n") % t_at
     report = Verifier(trust=pki.trust()).verify(bytes(out))
     assert report.signatures[0].indication is not Indication.TOTAL_PASSED, report.signatures[0].checks
 

@@ -80,7 +80,7 @@ class ChangeResult:
 _READ_ERRORS = (PdfError, SignatureValidationError, ArithmeticError, LookupError, ValueError, TypeError,
                 AttributeError, RuntimeError, OSError, EOFError, AssertionError, zlib.error)
 
-_STARTXREF_RE = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
+_STARTXREF_RE = re.compile(rb"startxref[\x00\s]+(\d+)[\x00\s]*%%EOF")  # NUL is whitespace in PDF
 _TRAILING_FILLER = b"\x00\t\n\x0c\r "
 _MAX_FIELD_DEPTH = 32
 
@@ -606,11 +606,11 @@ def _sections(data: bytes) -> list[tuple[int, str, bytes]] | None:
         start = at + len(data[at:at + 64]) - len(data[at:at + 64].lstrip(_SECTION_SPACE))  # as qpdf, past whitespace
         if data.startswith(b"xref", start):
             trailer = data.find(b"trailer", start)
-            opening = data.find(b"<<", trailer) if trailer != -1 else -1
+            opening = _dictionary_start(data, trailer + len(b"trailer")) if trailer != -1 else -1
             kind = "table"
         else:
             header = _PLAIN_HEADER_RE.match(data, start)
-            opening = data.find(b"<<", header.end(), header.end() + 64) if header is not None else -1
+            opening = _dictionary_start(data, header.end()) if header is not None else -1
             kind = "stream"
         end = _dictionary_end(data, opening) if opening != -1 else None
         if end is None:
@@ -626,6 +626,16 @@ def _sections(data: bytes) -> list[tuple[int, str, bytes]] | None:
 
 
 _SECTION_SPACE = b"\x00\t\n\x0c\r "
+# whitespace and comments, then the dictionary's opening (a "<<" in a comment is none:
+# the twenty-eighth review)
+_DICTIONARY_START_RE = re.compile(rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)*<<")
+
+
+def _dictionary_start(data: bytes, at: int) -> int:
+    """Where the dictionary after ``at`` opens, whitespace and comments stepped over; -1
+    when anything else comes first."""
+    found = _DICTIONARY_START_RE.match(data, at)
+    return found.end() - 2 if found is not None else -1
 _DICTIONARY_TOKENS_RE = re.compile(rb"<<|>>|[(%<]")
 
 
