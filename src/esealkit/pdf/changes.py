@@ -636,6 +636,8 @@ def _dictionary_start(data: bytes, at: int) -> int:
     when anything else comes first."""
     found = _DICTIONARY_START_RE.match(data, at)
     return found.end() - 2 if found is not None else -1
+
+
 _DICTIONARY_TOKENS_RE = re.compile(rb"<<|>>|[(%<]")
 
 
