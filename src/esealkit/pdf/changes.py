@@ -39,7 +39,6 @@ from esealkit.pdf._pyhanko_speedups import faster_pyhanko_reading
 from esealkit.pdf.linearization import declared_lengths
 from esealkit.pdf.reader import revision_ends
 from esealkit.pdf.signing_updates import (
-    SEPARATOR,
     Additions,
     header_before,
     is_keyword_obj,
@@ -132,12 +131,10 @@ def linearized_problem(data: bytes, lengths: Iterable[int]) -> str | None:
 
 def _wide_cross_reference_streams(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | None,
                                   ) -> tuple[list[int], int, tuple[pikepdf.Pdf, bool] | None]:
-    """Where the cross-reference streams from ``after`` on that viewers read otherwise than
-    qpdf and pyHanko are: fields too wide (a type field over one byte, another over eight:
-    Ghostscript and poppler cannot read them), or an /XRefStm (MuPDF follows one after a
-    stream section too, to a section the others never read: the twenty-fourth review), read
-    with qpdf (the newest is the trailer; the others are in its table); the highest object
-    number qpdf's table lists; and ``opened`` with any warning reading them gave added to
+    """Where the cross-reference streams from ``after`` on with fields too wide for viewers
+    are (a type field over one byte, another over eight: Ghostscript and poppler cannot
+    read them), read with qpdf (the newest is the trailer; the others are in its table);
+    the highest object number qpdf's table lists; and ``opened`` with any warning reading them gave added to
     its flag.  None found when qpdf cannot read the file (nor can the reader, which
     reported it)."""
     pdf = opened[0] if opened is not None else None
@@ -147,14 +144,14 @@ def _wide_cross_reference_streams(data: bytes, after: int, opened: tuple[pikepdf
             pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False, suppress_warnings=True,
                                inherit_page_attributes=False)
         trailer = pdf.trailer
-        found = [] if _readable_widths(trailer) and not ("/W" in trailer and "/XRefStm" in trailer) else [len(data) - 1]
+        found = [] if _readable_widths(trailer) else [len(data) - 1]
         table = pdf.get_xref_table()
         highest = max((number for number, _ in table), default=0)
         for og, entry in table.items():
             if entry.type == 1 and entry.offset >= after:
                 obj = pdf.get_object(og)
                 if isinstance(obj, pikepdf.Stream) and obj.stream_dict.get("/Type") == "/XRef" and \
-                        (not _readable_widths(obj.stream_dict) or "/XRefStm" in obj.stream_dict):
+                        not _readable_widths(obj.stream_dict):
                     found.append(entry.offset)
     except (pikepdf.PdfError, ValueError, TypeError, RuntimeError):
         return [], highest, opened
@@ -174,7 +171,7 @@ _STRICT_TABLE_RE = re.compile(rb"xref(?:\r\n|\n|\r)(?:[0-9]+ [0-9]+(?:\r\n|\n|\r
 
 
 def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | None,
-                    hidden_once: list[str | None]) -> str | None:
+                    hidden_once: list[str | None], sections: list[tuple[int, str, bytes]] | None) -> str | None:
     """Why a viewer that repairs the file may show objects the tables do not give after
     the revisions from ``after`` on, or None.
 
@@ -188,7 +185,8 @@ def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | 
     later than the one the table gives), everything after signing must be written as
     every reader reads it without repair: strict classic tables, none continuing a
     cross-reference stream, cross-reference streams whose rows all point at objects.
-    ``hidden_once`` keeps :func:`_hidden_objects` for the other signatures of the file."""
+    ``hidden_once`` keeps :func:`_hidden_objects` for the other signatures of the file;
+    ``sections`` is the file's chain of cross-reference sections (:func:`_sections`)."""
     try:
         pdf = opened[0] if opened is not None else pikepdf.open(
             io.BytesIO(data), attempt_recovery=False, suppress_warnings=True, inherit_page_attributes=False)
@@ -222,7 +220,7 @@ def _repair_problem(data: bytes, after: int, opened: tuple[pikepdf.Pdf, bool] | 
             # a stream section written after signing and continued by a classic table is one
             # too, listed or not, wherever it lies in the file (reviews 25, 26): the sections
             # as the /Prev chain gives them
-            chain = _sections(data)
+            chain = sections
             if chain is None:
                 return (f"the file's chain of cross-reference sections cannot be told, and a repaired file "
                         f"shows {hidden}")
@@ -428,13 +426,13 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
         return out
     wide, highest, opened = _wide_cross_reference_streams(data, min(br[2] + br[3] for br in pending), opened)
     hidden: list[str | None] = []  # _hidden_objects, once a file, when a signature needs it
-    xrefstm = _has_xrefstm(data)
+    sections = _sections(data)  # read once: the /XRefStm rule and the repair rule use it
+    xrefstm = _has_xrefstm(data, sections)
     for br in pending:
         if any(at >= br[2] + br[3] for at in wide):
             out[br] = ChangeResult(None, "a cross-reference stream after signing has fields wider than viewers read "
                                          "(Ghostscript and poppler then rebuild the cross-reference by scanning the "
-                                         "file and may show objects no section lists), or an /XRefStm (which MuPDF "
-                                         "follows to a section qpdf and pyHanko never read)", (), None)
+                                         "file and may show objects no section lists)", (), None)
         elif xrefstm:
             # pyHanko refuses hybrid files; MuPDF follows an /XRefStm after any section, qpdf
             # and pyHanko only after a classic trailer: one on a section qpdf's table does not
@@ -447,7 +445,7 @@ def analyse_changes(data: bytes, byte_ranges: list[tuple[int, int, int, int]], *
                                          f"whose highest object is {highest}: poppler cannot make room for it and "
                                          f"rebuilds the cross-reference by scanning the file, which may show objects "
                                          f"no section lists", (), None)
-        elif (repair := _repair_problem(data, br[2] + br[3], opened, hidden)) is not None:
+        elif (repair := _repair_problem(data, br[2] + br[3], opened, hidden, sections)) is not None:
             out[br] = ChangeResult(None, repair, (), None)
     if opened is not None:  # warnings reading object streams above count as the reader's
         opened = (opened[0], opened[1] or bool(opened[0].get_warnings()))
@@ -593,10 +591,13 @@ def _sections(data: bytes) -> list[tuple[int, str, bytes]] | None:
     points, a dictionary that does not end, a /Prev that is not one plain number, a loop).
     A /Prev or /XRefStm spelled inside a string or comment of the dictionary counts (so
     two /Prev make it untold): that can only refuse."""
-    pointers = list(_STARTXREF_RE.finditer(data))
-    if not pointers:
-        return None
-    at = int(pointers[-1].group(1))
+    last = data.rfind(b"startxref")  # the last pointer, without a pass over a large file
+    pointer = _STARTXREF_RE.match(data, last) if last != -1 else None
+    if pointer is None:
+        pointer = next(reversed(list(_STARTXREF_RE.finditer(data))), None)
+        if pointer is None:
+            return None
+    at = int(pointer.group(1))
     seen: set[int] = set()
     out: list[tuple[int, str, bytes]] = []
     while True:
@@ -677,11 +678,10 @@ def _dictionary_end(data: bytes, opening: int) -> int | None:
 _COMMENT_END_RE = re.compile(rb"[\r\n]")
 
 
-def _has_xrefstm(data: bytes) -> bool:
+def _has_xrefstm(data: bytes, chain: list[tuple[int, str, bytes]] | None) -> bool:
     """Whether a cross-reference section's dictionary has an /XRefStm (any spelling), the
     chain as :func:`_sections` reads it; anywhere in the file when the chain cannot be
     told (text in a content stream or a string elsewhere is no key)."""
-    chain = _sections(data)
     if chain is None:
         return _XREFSTM_RE.search(data) is not None
     return any(_XREFSTM_RE.search(window) for _, _, window in chain)
@@ -711,16 +711,14 @@ def _own_free_entry(data: bytes, new: Any) -> generic.Reference | None:
     if any(stream.idnum in s.standard_xrefs or stream.idnum in s.xrefs_in_objstm or stream.idnum in s.freed
            or s.hybrid is not None for s in earlier):
         return None
-    # the stream's own dictionary, as the header at the section's start gives it: no
-    # /XRefStm (MuPDF follows one after a stream section too, pyHanko and qpdf do not:
-    # the twenty-fourth review), and nothing in the file may refer to its number (MuPDF
-    # takes a stream section's own number for the stream, whatever its rows say)
+    # the stream is where its section starts, and nothing in the file (its bytes or its
+    # object streams) refers to its number: MuPDF takes a stream section's own number for
+    # the stream, whatever its rows say (the twenty-fourth review).  (An /XRefStm in its
+    # dictionary was refused before pyHanko's analysis: _has_xrefstm.)
     start = xrefs.get_xref_container_info(new.revision).start_location
     header = _PLAIN_HEADER_RE.match(data, start) if isinstance(start, int) and 0 <= start < len(data) else None
-    if header is None or header.groups() != (b"%d" % stream.idnum, b"0"):
-        return None
-    body = data[header.end():data.find(b"stream", header.end())]
-    if _XREFSTM_RE.search(body) or _refers_to(data, stream.idnum):
+    if header is None or header.groups() != (b"%d" % stream.idnum, b"0") or \
+            written_references(data, len(data), [stream.idnum]):
         return None
 
     def placed(number: int, generation: int, offset: int) -> bool:
@@ -740,12 +738,6 @@ def _own_free_entry(data: bytes, new: Any) -> generic.Reference | None:
                 not _OBJECT_STREAM_TYPE_RE.search(data, found[1], data.find(b"stream", found[1])):
             return None
     return generic.Reference(stream.idnum, 0xFFFE, pdf=new.reader)
-
-
-def _refers_to(data: bytes, number: int) -> bool:
-    """Whether ``number g R`` is written anywhere in the file (a look-alike in a string or
-    stream data counts too: it can only keep the entry from being passed over)."""
-    return re.search(rb"(?<![0-9])0*%d%s[+-]?[0-9]+%sR(?![A-Za-z])" % (number, SEPARATOR, SEPARATOR), data) is not None
 
 
 def _analyse_one(emb: EmbeddedPdfSignature, policy: _DiffPolicy) -> ChangeResult | str:

@@ -42,7 +42,7 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from esealkit import _der, cms
 from esealkit.errors import MalformedInput
 
-__all__ = ["SEPARATOR", "Additions", "header_before", "is_keyword_obj", "recognise_updates", "split_rows",
+__all__ = ["Additions", "header_before", "is_keyword_obj", "recognise_updates", "split_rows",
            "written_references"]
 
 ObjGen = tuple[int, int]
@@ -55,7 +55,6 @@ Signed = tuple[list[tuple[pikepdf.Pdf, int, dict[ObjGen, tuple[int, int, int]]]]
 
 # PDF whitespace and comments, as they may stand between the tokens of "n g R"
 _SEPARATOR = rb"(?:[\x00\t\n\x0b\x0c\r ]|%[^\r\n]*)+"  # \x0b: pyHanko's \s takes it
-SEPARATOR = _SEPARATOR
 _MAX_DEPTH = 32
 _MAX_FIELDS = 10_000
 _LEAF_TYPES = (pikepdf.ObjectType.string, pikepdf.ObjectType.name_)
